@@ -89,6 +89,18 @@ def other_side(side: str) -> str:
     return "right" if side == "left" else "left"
 
 
+def strictly_increasing(t_s: np.ndarray, step: float = 1e-6) -> np.ndarray:
+    """Return timestamps with repeats or reversals nudged forward by ``step`` seconds.
+
+    Some damaged files and CSV exports repeat a timestamp; order is kept.
+    """
+    out = np.asarray(t_s, dtype=np.float64).copy()
+    for i in range(1, out.size):
+        if out[i] <= out[i - 1]:
+            out[i] = out[i - 1] + step
+    return out
+
+
 @dataclass
 class LandmarkSeries:
     """Pose landmarks of a clip in pixels (see the module docstring for the schema).

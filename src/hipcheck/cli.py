@@ -1,0 +1,157 @@
+"""Command-line interface: a thin typer layer over the library.
+
+User errors (:class:`hipcheck.errors.HipcheckError`) are printed as a message and a
+hint, never as a traceback, with exit status 1. Heavy modules (MediaPipe, PyAV) are
+imported inside the commands so that ``hipcheck --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from hipcheck import __version__
+from hipcheck.errors import HipcheckError
+
+app = typer.Typer(
+    name="hipcheck",
+    help=(
+        "Screen single-leg squats, step-downs and squats from video: contralateral pelvic "
+        "drop, knee valgus (FPPA) and lateral trunk lean per repetition, rated against "
+        "published reference values, with a phased glute program. Runs offline."
+    ),
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+err = Console(stderr=True)
+out = Console()
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def user_errors(func: F) -> F:
+    """Turn :class:`HipcheckError` into a readable message and exit status 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except HipcheckError as exc:
+            err.print(f"[bold red]Error:[/] {exc.message}", highlight=False)
+            if exc.hint:
+                err.print(f"[yellow]What to do:[/] {exc.hint}", highlight=False)
+            raise typer.Exit(1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+@contextmanager
+def frame_progress(description: str, enabled: bool = True) -> Iterator[Callable[[int, int | None], None]]:
+    """Yield a ``progress(done, total)`` callback drawing a rich progress bar of frames."""
+    columns = (
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("frames"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=err, disable=not enabled, transient=False) as bar:
+        task = bar.add_task(description, total=None)
+
+        def update(done: int, total: int | None) -> None:
+            bar.update(task, completed=done, total=total if total and total >= done else None)
+
+        yield update
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"hipcheck {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log what happens.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show version.")
+    ] = False,
+) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+
+
+@app.command()
+@user_errors
+def landmarks(
+    video: Annotated[Path, typer.Argument(help="Video file (mp4, mov, webm, avi, mkv).")],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Landmark file to write (.parquet).")
+    ] = Path("landmarks.parquet"),
+    model: Annotated[
+        Path | None,
+        typer.Option(help="MediaPipe .task bundle; default: the BlazePose full model bundled."),
+    ] = None,
+    max_side: Annotated[
+        int | None,
+        typer.Option(help="Downscale frames so the longer side is at most this (speed)."),
+    ] = None,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+) -> None:
+    """Extract pose landmarks (pixels, per frame, with timestamps) from a video."""
+    from hipcheck.io.landmarks import save_landmarks
+    from hipcheck.pose import extract_landmarks
+
+    with frame_progress(f"Pose {video.name}", progress) as update:
+        series = extract_landmarks(video, model=model, max_side=max_side, progress=update)
+    save_landmarks(series, output)
+    v = series.video
+    lost = f", {v['frames_lost']} lost to damage" if v.get("frames_lost") else ""
+    out.print(
+        f"{video.name}: {series.n_frames} frames{lost}, {v['frames_with_person']} with a person, "
+        f"{v['pose_fps']:.1f} fps -> {output}",
+        highlight=False,
+    )
+
+
+def _register_subcommands() -> None:
+    """Attach the commands that live next to their modules."""
+    from importlib import import_module
+
+    for module in ("hipcheck.synth.cli", "hipcheck.program.cli", "hipcheck.history.cli"):
+        try:
+            mod = import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+            continue
+        mod.register(app)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    _register_subcommands()
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Video and landmark input/output."""

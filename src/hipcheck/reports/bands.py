@@ -1,0 +1,116 @@
+"""Rating bands from the package rubric (``hipcheck/data/rubric.toml``) for display.
+
+The reports draw the bands behind the time series and colour angles drawn on frames
+by the tier a value falls in. The rubric applies to baseline-relative values at peak
+knee flexion; its signs follow :mod:`hipcheck.model` (+ = valgus, contralateral drop,
+ipsilateral lean).
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib.resources import files
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+#: metric name in the assessment -> rubric table
+_RUBRIC_KEYS: dict[str, str] = {
+    "pelvic_drop_deg": "pelvic_drop",
+    "trunk_lean_deg": "trunk_lean",
+    "kasr": "kasr",
+}
+
+SEXES: tuple[str, ...] = ("female", "male", "unspecified")
+
+
+@dataclass(frozen=True)
+class Bands:
+    """The good/fair/poor thresholds of one metric.
+
+    Attributes
+    ----------
+    fair, poor
+        Tier boundaries: below ``fair`` is good, at or above ``poor`` is poor (reversed
+        when ``lower_is_worse``).
+    lower_is_worse
+        True for ratios such as KASR where smaller values are worse.
+    note
+        Which bands were used, when that is not obvious (e.g. sex not given).
+    """
+
+    fair: float
+    poor: float
+    lower_is_worse: bool = False
+    note: str = ""
+
+    def rate(self, value: float | None) -> str | None:
+        """Return ``good``/``fair``/``poor`` for ``value``, or None for a missing value."""
+        if value is None or value != value:  # NaN check without numpy
+            return None
+        if self.lower_is_worse:
+            if value <= self.poor:
+                return "poor"
+            return "fair" if value <= self.fair else "good"
+        if value >= self.poor:
+            return "poor"
+        return "fair" if value >= self.fair else "good"
+
+
+@lru_cache(maxsize=1)
+def load_rubric() -> dict[str, Any]:
+    """Return the parsed rubric (read once)."""
+    text = (files("hipcheck") / "data" / "rubric.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+def normalise_sex(sex: str | None) -> str:
+    """Map a user-given sex to a rubric key: ``female``, ``male`` or ``unspecified``."""
+    if sex is None:
+        return "unspecified"
+    key = str(sex).strip().lower()
+    aliases = {"f": "female", "woman": "female", "m": "male", "man": "male"}
+    key = aliases.get(key, key)
+    return key if key in SEXES else "unspecified"
+
+
+def metric_bands(metric: str, sex: str | None = None) -> Bands | None:
+    """Return the bands of ``metric`` (assessment metric name), or None if it has none.
+
+    ``knee_valgus_deg`` (FPPA) bands depend on ``sex``; without it the rubric's
+    ``unspecified`` entry applies and :attr:`Bands.note` says so.
+    """
+    rubric = load_rubric()
+    if metric in ("knee_valgus_deg", "fppa"):
+        entry = rubric["fppa"][normalise_sex(sex)]
+        return Bands(float(entry["fair"]), float(entry["poor"]), note=entry.get("bands_used", ""))
+    key = _RUBRIC_KEYS.get(metric, metric)
+    entry = rubric.get(key)
+    if not isinstance(entry, dict) or "fair" not in entry:
+        return None
+    return Bands(
+        float(entry["fair"]), float(entry["poor"]), bool(entry.get("lower_is_worse", False))
+    )
+
+
+def mdc() -> dict[str, float]:
+    """Return the minimum detectable change per metric (``fppa``, ``pelvic_drop``, ...)."""
+    return {k: float(v) for k, v in load_rubric()["mdc"].items() if isinstance(v, (int, float))}
+
+
+#: display colour per rating (hex), shared by plots, drawings and reports
+RATING_COLOURS: dict[str, str] = {"good": "#2e7d32", "fair": "#ef8f00", "poor": "#c62828"}
+#: colour of values that are shown but not rated (indicative, no rubric)
+UNRATED_COLOUR = "#757575"
+
+
+def rating_rgb(rating: str | None) -> tuple[int, int, int]:
+    """Return the RGB (0-255) display colour of ``rating`` (grey for None/unknown)."""
+    hex_colour = RATING_COLOURS.get(rating or "", UNRATED_COLOUR).lstrip("#")
+    r, g, b = (int(hex_colour[i : i + 2], 16) for i in (0, 2, 4))
+    return (r, g, b)
