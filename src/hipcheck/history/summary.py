@@ -120,9 +120,7 @@ def summarize_assessment(assessment: Assessment) -> list[MetricSummary]:
     out = []
     for (metric, side), values in groups.items():
         used = [
-            v
-            for v in values
-            if v.status in ("measured", "indicative") and v.bottom_rel is not None
+            v for v in values if v.status in ("measured", "indicative") and v.bottom_rel is not None
         ]
         if used:
             mean = sum(float(v.bottom_rel) for v in used) / len(used)

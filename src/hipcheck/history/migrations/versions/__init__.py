@@ -1,0 +1,1 @@
+"""Alembic revisions of the history schema, oldest first by ``down_revision``."""
