@@ -84,10 +84,19 @@ def _encoder_options(codec: str, crf: int, muxer: str) -> dict[str, str]:
         # constant quality mode needs b:v 0; realtime deadline keeps tests fast
         return {"crf": str(min(63, crf + 8)), "b": "0", "deadline": "realtime", "cpu-used": "8"}
     if codec == "av1":
-        return {"crf": str(min(63, crf + 10)), "preset": "11"}
+        # presets above 8 ("automation tooling only") made streams dav1d rejects
+        return {"crf": str(min(63, crf + 10)), "preset": "8"}
     # mpeg4: map crf 18..35 onto quantiser 2..12
     q = int(np.clip(round(2 + (crf - 18) * 10 / 17), 2, 31))
     return {"flags": "+qscale", "global_quality": str(q * _QP2LAMBDA)}
+
+
+def frame_rate_fraction(fps: float) -> Fraction:
+    """Exact rate for ``fps``, reading 29.97, 59.94 and 23.976 as NTSC's n*1000/1001."""
+    ntsc = Fraction(round(fps * 1.001) * 1000, 1001)
+    if abs(float(ntsc) - fps) < 1e-3 and abs(round(fps) - fps) > 1e-3:
+        return ntsc
+    return Fraction(fps).limit_denominator(1001)
 
 
 def _even(n: int) -> int:
@@ -164,7 +173,7 @@ class VideoWriter:
         self.encoded_size = (_even(width), _even(height))
         self.rotation = int(rotation) % 360
         self.codec = codec
-        rate = Fraction(self.fps).limit_denominator(1001)
+        rate = frame_rate_fraction(self.fps)
         if muxer == "avi":
             # AVI is constant-rate: one tick per frame, or it counts ticks as frames
             self.time_base = 1 / rate
@@ -303,4 +312,3 @@ def write_video(
     if times is not None and n != len(times):
         raise ValueError(f"{len(times)} timestamps for {n} frames in {path}")
     return Path(path)
-

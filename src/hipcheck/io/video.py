@@ -1,0 +1,696 @@
+"""Robust video decoding with PyAV: upright RGB frames with real timestamps.
+
+What this module guarantees, whatever the phone or camera:
+
+- frames come out upright: the container's display matrix (how phones mark portrait
+  clips) is applied, so a portrait clip has ``width < height``;
+- each frame carries its real presentation time (``pts * time_base``), so variable
+  frame rate clips keep their true timing;
+- memory stays flat: frames are streamed, optionally decoded in a background thread
+  into a small bounded queue so decoding overlaps with pose inference;
+- a damaged or truncated file yields every frame before the damage, and
+  :class:`DecodeStats` says how many were lost; files that cannot be used at all raise
+  :class:`~hipcheck.errors.VideoError` with a message naming the file and a hint.
+
+OpenCV is deliberately not used for decoding: several releases ignore or misapply the
+display matrix.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+import os
+import queue
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from types import TracebackType
+
+import av
+import numpy as np
+
+from hipcheck.errors import VideoError
+
+logger = logging.getLogger(__name__)
+
+# Timestamps count as unevenly spaced (variable frame rate) when the spread between the
+# shortest and longest frame interval exceeds this fraction of the mean interval (or two
+# time-base ticks, so millisecond rounding in Matroska does not count).
+VFR_RELATIVE_SPREAD = 0.05
+# average vs. base (r_frame_rate) frame rate mismatch that marks a VFR stream at probe
+_PROBE_VFR_RATE_MISMATCH = 0.01
+# When the frame count is only estimated, decoded frames falling short of the stream
+# duration by this little (frames, or fraction of the duration) is rounding, not damage.
+_ESTIMATE_SLACK_FRAMES = 2
+_ESTIMATE_SLACK_FRACTION = 0.02
+# how long the consumer waits on the queue before checking the decoder thread is alive
+_POLL_S = 0.1
+_JOIN_TIMEOUT_S = 5.0
+
+_HINT_CONVERT = "Check that it is a video file; if it plays elsewhere, re-export it as MP4 (H.264)."
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """Facts about a video file.
+
+    Attributes
+    ----------
+    path
+        The file.
+    container
+        FFmpeg demuxer name, e.g. ``"mov,mp4,m4a,3gp,3g2,mj2"`` or ``"matroska,webm"``.
+    codec
+        Codec name, e.g. ``"h264"``, ``"hevc"``, ``"vp9"``, ``"av1"``, ``"mpeg4"``.
+    width, height
+        Display size in pixels, after rotation (portrait clip: ``width < height``).
+    coded_width, coded_height
+        Size as stored.
+    rotation
+        Degrees clockwise (0/90/180/270) the stored frame is rotated for display.
+    fps
+        Average frame rate.
+    duration_s
+        Duration of the video stream in seconds (0.0 when unknown).
+    n_frames
+        Frame count from the container, or estimated from duration x fps; ``None``
+        when neither is known.
+    vfr
+        Whether frame timestamps are unevenly spaced. From the stream's rates when
+        probed; :class:`VideoReader` replaces it with the measured answer after reading.
+    """
+
+    path: str
+    container: str
+    codec: str
+    width: int
+    height: int
+    coded_width: int
+    coded_height: int
+    rotation: int
+    fps: float
+    duration_s: float
+    n_frames: int | None
+    vfr: bool
+
+    def to_dict(self) -> dict:
+        """Return the fields as a JSON-ready dict."""
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One decoded frame.
+
+    Attributes
+    ----------
+    index
+        0-based position among the frames delivered.
+    t_s
+        Presentation time in seconds, ``(pts - stream start_time) * time_base``.
+    image
+        ``H x W x 3`` uint8 RGB, upright, possibly shrunk (see ``VideoReader.scale``).
+    """
+
+    index: int
+    t_s: float
+    image: np.ndarray
+
+
+@dataclass
+class DecodeStats:
+    """Running decode counts; final once iteration has finished.
+
+    Attributes
+    ----------
+    frames_decoded
+        Frames delivered so far.
+    frames_expected
+        Frame count the container announced (or estimated from its duration).
+    frames_lost
+        ``frames_expected - frames decoded`` when the file turned out damaged or cut
+        short, else 0; ``None`` when the expected count is unknown.
+    damaged
+        Whether decoding hit corrupt data or the file ended early.
+    error
+        Plain-language description of the damage, or ``None``.
+    timestamps_guessed
+        Frames whose timestamp was missing or out of order in the file and was
+        placed one frame interval after the previous frame instead.
+    """
+
+    frames_decoded: int = 0
+    frames_expected: int | None = None
+    frames_lost: int | None = None
+    damaged: bool = False
+    error: str | None = None
+    timestamps_guessed: int = 0
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def rotate_image(image: np.ndarray, rotation_cw: int) -> np.ndarray:
+    """Rotate an ``H x W x C`` image clockwise by a multiple of 90 degrees.
+
+    Parameters
+    ----------
+    image
+        Image array, row 0 at the top.
+    rotation_cw
+        Degrees clockwise: 0, 90, 180 or 270 (other multiples of 90 wrap).
+
+    Returns
+    -------
+    np.ndarray
+        A C-contiguous rotated copy (or the input itself for 0 degrees).
+    """
+    if rotation_cw % 90 != 0:
+        raise ValueError(f"rotation must be a multiple of 90 degrees, got {rotation_cw}")
+    k = (rotation_cw // 90) % 4
+    if k == 0:
+        return image
+    # np.rot90 turns counter-clockwise for positive k
+    return np.ascontiguousarray(np.rot90(image, k=-k))
+
+
+def _rotation_cw(display_rotation_ccw: float) -> int:
+    """Clockwise display rotation (0/90/180/270) from FFmpeg's counter-clockwise angle."""
+    return int(round(-display_rotation_ccw / 90.0)) * 90 % 360
+
+
+def _resolve(path: str | os.PathLike[str]) -> Path:
+    p = Path(path)
+    if not p.exists():
+        raise VideoError(f"File not found: {p}", "Check the path and file name.")
+    if p.is_dir():
+        raise VideoError(
+            f"{p} is a folder, not a video file.",
+            "Give the path of one video file (use batch mode for a folder).",
+        )
+    return p
+
+
+def _open_input(p: Path) -> av.container.InputContainer:
+    try:
+        return av.open(str(p), mode="r")
+    except PermissionError as exc:
+        raise VideoError(
+            f"Cannot read {p}: permission denied.", "Check the file's permissions."
+        ) from exc
+    except (av.error.FFmpegError, OSError, UnicodeDecodeError) as exc:
+        raise VideoError(
+            f"{p} is not a readable video file ({_describe(exc)}).", _HINT_CONVERT
+        ) from exc
+
+
+def _describe(exc: BaseException) -> str:
+    strerror = getattr(exc, "strerror", None)
+    return str(strerror or exc or type(exc).__name__)
+
+
+def _video_stream(container: av.container.InputContainer, p: Path) -> av.video.VideoStream:
+    streams = [s for s in container.streams.video if s.codec_context is not None]
+    if not streams:
+        kinds = sorted({s.type for s in container.streams}) or ["nothing"]
+        raise VideoError(
+            f"{p} has no video stream (it contains {', '.join(kinds)}).",
+            "Use a file with video in it, not an audio-only recording.",
+        )
+    # prefer a real video track over an embedded cover picture
+    real = [s for s in streams if not (s.disposition & av.stream.Disposition.attached_pic)]
+    return (real or streams)[0]
+
+
+def _first_frame(
+    container: av.container.InputContainer, stream: av.video.VideoStream
+) -> av.VideoFrame | None:
+    """Decode up to the first frame, tolerating corrupt packets; ``None`` if none."""
+    try:
+        for packet in container.demux(stream):
+            try:
+                frames = stream.decode(packet)
+            except av.error.FFmpegError:
+                continue
+            if frames:
+                return frames[0]
+    except (av.error.FFmpegError, OSError):
+        return None
+    return None
+
+
+def _rate(stream: av.video.VideoStream) -> Fraction | None:
+    for rate in (stream.average_rate, stream.guessed_rate, stream.base_rate):
+        if rate is not None and rate > 0:
+            return Fraction(rate)
+    return None
+
+
+def _duration_s(container: av.container.InputContainer, stream: av.video.VideoStream) -> float:
+    if stream.duration is not None and stream.duration > 0 and stream.time_base:
+        return float(stream.duration * stream.time_base)
+    if container.duration is not None and container.duration > 0:
+        return container.duration / av.time_base
+    return 0.0
+
+
+def _metadata_rotation(stream: av.video.VideoStream) -> int:
+    # Old FFmpeg exported the display matrix as a "rotate" tag (degrees clockwise).
+    try:
+        return int(float(stream.metadata.get("rotate", "0"))) % 360
+    except ValueError:
+        return 0
+
+
+# ------------------------------------------------------------------------------ probe
+
+
+def probe_video(path: str | os.PathLike[str]) -> VideoInfo:
+    """Read a video's facts (size, rotation, rate, duration) without decoding it all.
+
+    The first frame is decoded, because the display rotation travels with decoded
+    frames in this FFmpeg, and to make sure the file decodes at all.
+
+    Parameters
+    ----------
+    path
+        Video file.
+
+    Returns
+    -------
+    VideoInfo
+
+    Raises
+    ------
+    VideoError
+        If the file is missing, a folder, not a video, has no video stream, or has no
+        decodable frame.
+    """
+    info, _ = _probe(path)
+    return info
+
+
+def _probe(path: str | os.PathLike[str]) -> tuple[VideoInfo, bool]:
+    """Return the info and whether ``n_frames`` is an exact count from the container."""
+    p = _resolve(path)
+    container = _open_input(p)
+    try:
+        stream = _video_stream(container, p)
+        first = _first_frame(container, stream)
+        if first is None:
+            raise VideoError(
+                f"{p} contains no decodable video frames (the video is empty or corrupt).",
+                _HINT_CONVERT,
+            )
+        rotation = _rotation_cw(first.rotation) if first.rotation else _metadata_rotation(stream)
+        coded_w, coded_h = first.width, first.height
+        duration = _duration_s(container, stream)
+        rate = _rate(stream)
+        exact = bool(stream.frames and stream.frames > 0)
+        n_frames: int | None = int(stream.frames) if exact else None
+        if n_frames is None and rate is not None and duration > 0:
+            n_frames = max(1, round(duration * rate))
+        if rate is not None:
+            fps = float(rate)
+        elif n_frames and duration > 0:
+            fps = n_frames / duration
+        else:
+            fps = 0.0
+        base = stream.base_rate
+        vfr = bool(
+            base
+            and stream.average_rate
+            and abs(float(base) / float(stream.average_rate) - 1) > _PROBE_VFR_RATE_MISMATCH
+        )
+        swap = rotation in (90, 270)
+        info = VideoInfo(
+            path=str(p),
+            container=container.format.name,
+            codec=stream.codec_context.name if stream.codec_context.name else "unknown",
+            width=coded_h if swap else coded_w,
+            height=coded_w if swap else coded_h,
+            coded_width=coded_w,
+            coded_height=coded_h,
+            rotation=rotation,
+            fps=fps,
+            duration_s=duration,
+            n_frames=n_frames,
+            vfr=vfr,
+        )
+        return _normalise_codec(info), exact
+    finally:
+        container.close()
+
+
+def _normalise_codec(info: VideoInfo) -> VideoInfo:
+    # PyAV reports the decoder's name; callers want the codec ("libdav1d" -> "av1").
+    aliases = {"libdav1d": "av1", "libaom-av1": "av1", "libvpx-vp9": "vp9", "libvpx": "vp8"}
+    codec = aliases.get(info.codec, info.codec)
+    return info if codec == info.codec else dataclasses.replace(info, codec=codec)
+
+
+# ----------------------------------------------------------------------------- reader
+
+
+def open_video(
+    path: str | os.PathLike[str],
+    *,
+    max_side: int | None = None,
+    threaded: bool = True,
+    queue_size: int = 8,
+) -> VideoReader:
+    """Open a video for streaming, upright RGB frames.
+
+    Parameters
+    ----------
+    path
+        Video file (MP4, MOV, MKV, WebM, AVI; H.264, HEVC, VP9, AV1, MPEG-4 Part 2...).
+    max_side
+        If given and the display frame's longer side is larger, frames are shrunk
+        (area interpolation) so that side equals ``max_side``; ``reader.scale`` gives
+        the factor (output pixels per display pixel).
+    threaded
+        Decode and convert in a background thread, ``queue_size`` frames ahead.
+    queue_size
+        Bound on frames decoded ahead (memory = ``queue_size`` frames).
+
+    Returns
+    -------
+    VideoReader
+
+    Raises
+    ------
+    VideoError
+        See :func:`probe_video`.
+    """
+    info, exact = _probe(path)
+    return VideoReader(
+        info, max_side=max_side, threaded=threaded, queue_size=queue_size, exact_count=exact
+    )
+
+
+def _output_size(info: VideoInfo, max_side: int | None) -> tuple[float, tuple[int, int] | None]:
+    """Return ``scale`` and the coded ``(w, h)`` to resize to (``None`` = no resize)."""
+    longest = max(info.width, info.height)
+    if max_side is None or longest <= max_side:
+        return 1.0, None
+    if max_side < 1:
+        raise ValueError(f"max_side must be positive, got {max_side}")
+    scale = max_side / longest
+    w = max(1, round(info.coded_width * scale))
+    h = max(1, round(info.coded_height * scale))
+    return scale, (w, h)
+
+
+class _End:
+    """Queue marker: the decoder finished normally."""
+
+
+@dataclass
+class _Failure:
+    """Queue marker: the decoder raised ``exc``."""
+
+    exc: Exception
+
+
+class VideoReader:
+    """Iterable of :class:`Frame` over one video (context manager).
+
+    Each ``for`` loop decodes the file from the start; breaking out of a loop stops
+    its decoder thread. Use :func:`open_video` to create one.
+
+    Attributes
+    ----------
+    info
+        The probed :class:`VideoInfo`; after a complete pass, ``vfr`` is the
+        measured answer.
+    scale
+        Output pixels per display pixel (1.0 unless ``max_side`` shrank frames).
+    stats
+        :class:`DecodeStats` of the current (or last) pass.
+    """
+
+    def __init__(
+        self,
+        info: VideoInfo,
+        *,
+        max_side: int | None = None,
+        threaded: bool = True,
+        queue_size: int = 8,
+        exact_count: bool = False,
+    ) -> None:
+        if queue_size < 1:
+            raise ValueError(f"queue_size must be at least 1, got {queue_size}")
+        self.info = info
+        self.scale, self._resize_to = _output_size(info, max_side)
+        self.threaded = threaded
+        self.queue_size = queue_size
+        self._exact_count = exact_count
+        self.stats = DecodeStats(frames_expected=info.n_frames)
+        self._passes: list[tuple[threading.Event, threading.Thread]] = []
+        self._bad_packets = 0
+
+    # ---------------------------------------------------------------- iteration
+    def __iter__(self) -> Iterator[Frame]:
+        self.stats = DecodeStats(frames_expected=self.info.n_frames)
+        frames = self._iter_threaded() if self.threaded else self._decode(threading.Event())
+        for frame in frames:
+            self.stats.frames_decoded += 1
+            yield frame
+
+    def _iter_threaded(self) -> Iterator[Frame]:
+        stop = threading.Event()
+        q: queue.Queue[Frame | _End | _Failure] = queue.Queue(maxsize=self.queue_size)
+        thread = threading.Thread(
+            target=self._produce, args=(q, stop), name="hipcheck-video-decode", daemon=True
+        )
+        self._passes.append((stop, thread))
+        thread.start()
+        try:
+            while True:
+                try:
+                    item = q.get(timeout=_POLL_S)
+                except queue.Empty:
+                    if not thread.is_alive():
+                        raise RuntimeError("video decoder thread ended unexpectedly") from None
+                    continue
+                if isinstance(item, _End):
+                    return
+                if isinstance(item, _Failure):
+                    raise item.exc
+                yield item
+        finally:
+            self._stop(stop, thread)
+
+    def _produce(self, q: queue.Queue, stop: threading.Event) -> None:
+        """Thread body: decode into ``q`` until done or ``stop`` is set."""
+        frames = self._decode(stop)
+        try:
+            for frame in frames:
+                if not _put(q, frame, stop):
+                    return
+            _put(q, _End(), stop)
+        except Exception as exc:  # handed to the consumer, which re-raises it
+            _put(q, _Failure(exc), stop)
+        finally:
+            frames.close()
+
+    def _stop(self, stop: threading.Event, thread: threading.Thread) -> None:
+        stop.set()
+        thread.join(timeout=_JOIN_TIMEOUT_S)
+        if thread.is_alive():  # pragma: no cover - would need a hung FFmpeg call
+            logger.warning("%s: video decoder thread did not stop", self.info.path)
+        if (stop, thread) in self._passes:
+            self._passes.remove((stop, thread))
+
+    def _decode(self, stop: threading.Event) -> Iterator[Frame]:
+        """Decode the file from the start (runs in the decoder thread when threaded)."""
+        info = self.info
+        p = Path(info.path)
+        container = _open_input(p)
+        try:
+            stream = _video_stream(container, p)
+            stream.thread_type = "AUTO"  # FFmpeg frame/slice threads: faster on 2+ cores
+            clock = _Clock(stream, info.fps)
+            self._bad_packets = 0
+            produced = 0
+            for vframe in self._decoded_frames(container, stream):
+                if stop.is_set():
+                    return
+                t_s = clock.time_of(vframe)
+                yield Frame(index=produced, t_s=t_s, image=self._to_rgb(vframe))
+                produced += 1
+            self.stats.timestamps_guessed = clock.guessed
+            self._finish(produced, clock)
+        finally:
+            container.close()
+
+    def _decoded_frames(
+        self, container: av.container.InputContainer, stream: av.video.VideoStream
+    ) -> Iterator[av.VideoFrame]:
+        """Yield decoded frames, recording (not raising) damage along the way."""
+        p = Path(self.info.path)
+        try:
+            for packet in container.demux(stream):
+                try:
+                    frames = stream.decode(packet)
+                except av.error.FFmpegError as exc:
+                    # one corrupt packet: its frame is lost, later ones may still decode
+                    self._record_damage(f"corrupt data ({_describe(exc)})")
+                    self._bad_packets += 1
+                    continue
+                yield from frames
+        except (av.error.FFmpegError, OSError) as exc:
+            self._record_damage(f"the file could not be read to the end ({_describe(exc)})")
+            try:  # drain frames still buffered in the decoder
+                yield from stream.decode(None)
+            except av.error.FFmpegError:
+                logger.debug("%s: decoder flush after read error failed", p)
+
+    def _record_damage(self, what: str) -> None:
+        if not self.stats.damaged:
+            self.stats.damaged = True
+            self.stats.error = what
+
+    def _finish(self, produced: int, clock: _Clock) -> None:
+        """Set the final stats after a complete pass; raise if nothing decoded."""
+        p = Path(self.info.path)
+        stats = self.stats
+        if produced == 0:
+            detail = f": {stats.error}" if stats.error else ""
+            raise VideoError(f"No video frame of {p} could be decoded{detail}.", _HINT_CONVERT)
+        lost = self._frames_missing(produced, clock)
+        if lost and not stats.damaged:
+            stats.damaged = True
+            stats.error = "the file ends early (it may have been cut short while copying)"
+        if stats.damaged:
+            if lost is not None:
+                lost = max(lost, self._bad_packets)
+                if not self._exact_count:
+                    stats.frames_expected = produced + lost
+            stats.frames_lost = lost
+            what = (
+                f"{lost} of {stats.frames_expected} frames lost"
+                if lost is not None
+                else "an unknown number of frames lost"
+            )
+            kept = f"{produced} frame" + ("s" if produced != 1 else "")
+            stats.error = f"{p.name}: {stats.error}; kept {kept}, {what}."
+            logger.warning("Damaged video %s", stats.error)
+        else:
+            stats.frames_lost = None if stats.frames_expected is None else 0
+        self.info = dataclasses.replace(self.info, vfr=clock.uneven())
+
+    def _frames_missing(self, produced: int, clock: _Clock) -> int | None:
+        """Frames the container promised but the pass did not deliver (None: unknown).
+
+        An exact count (MP4/MOV sample tables, AVI headers) is compared directly;
+        otherwise the decoded frames' time span is compared with the stream duration,
+        allowing for rounding, so variable frame rate does not look like damage.
+        """
+        expected = self.stats.frames_expected
+        if self._exact_count and expected is not None:
+            return max(0, expected - produced)
+        mean_dt = clock.mean_interval()
+        duration = self.info.duration_s
+        if mean_dt is None or clock.last is None or duration <= 0:
+            return None
+        missing_s = duration - (clock.last + mean_dt)
+        slack_s = max(_ESTIMATE_SLACK_FRAMES * mean_dt, _ESTIMATE_SLACK_FRACTION * duration)
+        return round(missing_s / mean_dt) if missing_s > slack_s else 0
+
+    def _to_rgb(self, vframe: av.VideoFrame) -> np.ndarray:
+        if self._resize_to is None:
+            image = vframe.to_ndarray(format="rgb24")
+        else:
+            w, h = self._resize_to
+            image = vframe.reformat(
+                width=w, height=h, format="rgb24", interpolation="AREA"
+            ).to_ndarray()
+        return rotate_image(image, self.info.rotation)
+
+    # ---------------------------------------------------------------- lifetime
+    def close(self) -> None:
+        """Stop any decoder thread still running (idempotent)."""
+        for stop, thread in list(self._passes):
+            self._stop(stop, thread)
+
+    def __enter__(self) -> VideoReader:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def _put(q: queue.Queue, item: object, stop: threading.Event) -> bool:
+    """Put ``item`` unless ``stop`` is set first; return whether it was queued."""
+    while not stop.is_set():
+        try:
+            q.put(item, timeout=_POLL_S)
+            return True
+        except queue.Full:
+            continue
+    return False
+
+
+class _Clock:
+    """Frame times from pts, normalised to the stream start; tracks their spacing."""
+
+    def __init__(self, stream: av.video.VideoStream, fps: float) -> None:
+        self.time_base = stream.time_base
+        self.start = stream.start_time or 0
+        self.step = 1.0 / fps if fps > 0 else 0.0
+        self.guessed = 0
+        self.first: float | None = None
+        self.last: float | None = None
+        self.count = 0
+        self.min_dt = math.inf
+        self.max_dt = 0.0
+        self._last_pts: int | None = None
+
+    def time_of(self, vframe: av.VideoFrame) -> float:
+        pts = vframe.pts
+        time_base = vframe.time_base or self.time_base
+        if (
+            pts is None
+            or time_base is None
+            or (self._last_pts is not None and pts <= self._last_pts)
+        ):
+            # No usable timestamp (some AVI files): one nominal interval after the last.
+            self.guessed += 1
+            t = 0.0 if self.last is None else self.last + self.step
+        else:
+            t = float((pts - self.start) * time_base)
+            self._last_pts = pts
+        if self.last is not None:
+            dt = t - self.last
+            self.min_dt = min(self.min_dt, dt)
+            self.max_dt = max(self.max_dt, dt)
+        if self.first is None:
+            self.first = t
+        self.last = t
+        self.count += 1
+        return t
+
+    def mean_interval(self) -> float | None:
+        """Mean frame interval in seconds (the nominal one for a single frame)."""
+        if self.count >= 2 and self.first is not None and self.last is not None:
+            return (self.last - self.first) / (self.count - 1)
+        return self.step or None
+
+    def uneven(self) -> bool:
+        """Whether the observed frame intervals are unevenly spaced."""
+        mean_dt = self.mean_interval()
+        if self.count < 3 or mean_dt is None:
+            return False
+        tick = float(self.time_base) if self.time_base else 0.0
+        return self.max_dt - self.min_dt > max(VFR_RELATIVE_SPREAD * mean_dt, 2 * tick)
