@@ -48,9 +48,7 @@ def _metric(rel: float, baseline: float, fair: float, poor: float, **kw: Any) ->
     )
 
 
-def make_reps(
-    pelvic_status: str = "measured", knee_status: str = "measured"
-) -> list[Rep]:
+def make_reps(pelvic_status: str = "measured", knee_status: str = "measured") -> list[Rep]:
     """Return the reps of :data:`REP_TABLE` with given statuses for pelvis and knee."""
     reps = []
     for i, (side, start, bottom, end, pd_rel, fppa_rel, tl_rel) in enumerate(REP_TABLE, 1):
@@ -263,7 +261,10 @@ def make_kinematics(assessment: Assessment) -> pd.DataFrame:
 
 
 def standing_pose(width: int = 360, height: int = 640) -> np.ndarray:
-    """Return (33, 2) pixel landmarks of a frontal standing figure (subject's left = image right)."""
+    """Return (33, 2) pixel landmarks of a frontal standing figure.
+
+    The subject faces the camera, so the subject's left is on the image right.
+    """
     xy = np.full((N_LANDMARKS, 2), np.nan)
     cx = width / 2
     u = height / 640  # scale unit
@@ -312,7 +313,7 @@ def make_landmark_series(n: int, width: int = 360, height: int = 640) -> Landmar
 def with_long_names(assessment: Assessment) -> Assessment:
     """Return a copy with injection-looking, long and non-Latin text in every free field."""
     a = copy.deepcopy(assessment)
-    a.video["path"] = "/tmp/<script>alert(1)</script>/Zoë & \"Łukasz\" 李.mp4"
+    a.video["path"] = '/tmp/<script>alert(1)</script>/Zoë & "Łukasz" 李.mp4'
     a.quality.append("<img src=x onerror=alert(2)> & a very long note " + "word " * 60)
     if a.findings:
         a.findings[0].summary = "<b>bold?</b> Zoë's knee & 李 " + "long " * 40
