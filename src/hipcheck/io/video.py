@@ -198,6 +198,8 @@ def _resolve(path: str | os.PathLike[str]) -> Path:
 def _open_input(p: Path) -> av.container.InputContainer:
     try:
         return av.open(str(p), mode="r")
+    except FileNotFoundError as exc:  # removed since it was checked
+        raise VideoError(f"File not found: {p}", "Check the path and file name.") from exc
     except PermissionError as exc:
         raise VideoError(
             f"Cannot read {p}: permission denied.", "Check the file's permissions."
@@ -611,7 +613,8 @@ class VideoReader:
             image = vframe.reformat(
                 width=w, height=h, format="rgb24", interpolation="AREA"
             ).to_ndarray()
-        return rotate_image(image, self.info.rotation)
+        # PyAV hands back a strided view when rows are padded; callers want plain arrays
+        return np.ascontiguousarray(rotate_image(image, self.info.rotation))
 
     # ---------------------------------------------------------------- lifetime
     def close(self) -> None:
