@@ -78,12 +78,10 @@ def plot_trend(df: pd.DataFrame, *, title: str | None = None) -> Figure:
     axes[-1].set_xticks(range(len(sessions)), list(sessions["label"]), rotation=20, ha="right")
     axes[-1].set_xlim(-0.5, len(sessions) - 0.5)
     fig.suptitle(title or "Re-test trend")
-    fig.text(
-        0.01,
-        0.0,
-        "Hollow = indicative (not validated). Band = +- minimum detectable change from the "
-        "first session: changes inside it may be noise.",
+    # supxlabel (not fig.text) so constrained layout keeps it clear of the tick labels
+    fig.supxlabel(
+        "Hollow = indicative (not validated). Band = +- minimum detectable change from each "
+        "side's first value: changes inside it may be noise.",
         fontsize=7,
-        va="bottom",
     )
     return fig
