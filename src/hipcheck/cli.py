@@ -62,7 +62,9 @@ def user_errors(func: F) -> F:
 
 
 @contextmanager
-def frame_progress(description: str, enabled: bool = True) -> Iterator[Callable[[int, int | None], None]]:
+def frame_progress(
+    description: str, enabled: bool = True
+) -> Iterator[Callable[[int, int | None], None]]:
     """Yield a ``progress(done, total)`` callback drawing a rich progress bar of frames."""
     columns = (
         TextColumn("[bold]{task.description}"),
@@ -131,6 +133,60 @@ def landmarks(
         f"{v['pose_fps']:.1f} fps -> {output}",
         highlight=False,
     )
+
+
+@app.command()
+@user_errors
+def analyze(
+    video: Annotated[
+        Path | None, typer.Argument(help="Video file; omit when using --landmarks.")
+    ] = None,
+    out_dir: Annotated[
+        Path, typer.Option("--out", "-o", help="Output folder (assessment.json, reps.csv, ...).")
+    ] = Path("hipcheck-out"),
+    landmarks_file: Annotated[
+        Path | None,
+        typer.Option("--landmarks", help="Re-analyse a saved landmarks.parquet (no pose model)."),
+    ] = None,
+    task: Annotated[
+        str, typer.Option(help="auto, single_leg_squat, step_down or double_leg_squat.")
+    ] = "auto",
+    side: Annotated[str, typer.Option(help="Stance side: auto, left or right.")] = "auto",
+    sex: Annotated[
+        str, typer.Option(help="female, male or unspecified (selects the FPPA rating bands).")
+    ] = "unspecified",
+    markers: Annotated[
+        str, typer.Option(help="Skin markers: auto (use when found), off, or a colour.")
+    ] = "auto",
+    model: Annotated[
+        Path | None, typer.Option(help="MediaPipe .task bundle instead of the bundled model.")
+    ] = None,
+    max_side: Annotated[
+        int | None, typer.Option(help="Downscale frames for the pose model (speed).")
+    ] = None,
+    cutoff_hz: Annotated[float, typer.Option(help="Low-pass filter cut-off (Hz).")] = 6.0,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+) -> None:
+    """Analyse a clip: reps, pelvic drop, knee valgus, trunk lean, ratings, program."""
+    from hipcheck.config import AnalysisConfig
+    from hipcheck.console import print_assessment
+    from hipcheck.errors import HipcheckError as _Err
+    from hipcheck.pipeline import analyze_landmarks, analyze_video
+
+    try:
+        config = AnalysisConfig(task=task, side=side, sex=sex, markers=markers, cutoff_hz=cutoff_hz)  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise _Err(str(exc), "See hipcheck analyze --help for the allowed values.") from exc
+    if landmarks_file is not None:
+        result = analyze_landmarks(landmarks_file, config)
+    elif video is not None:
+        with frame_progress(f"Pose {video.name}", progress) as update:
+            result = analyze_video(video, config, model=model, max_side=max_side, progress=update)
+    else:
+        raise _Err("No input given.", "Pass a video file, or --landmarks FILE.")
+    paths = result.save(out_dir)
+    print_assessment(result.assessment, out)
+    out.print(f"Wrote {', '.join(p.name for p in paths.values())} to {out_dir}", highlight=False)
 
 
 def _register_subcommands() -> None:

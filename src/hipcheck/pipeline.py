@@ -1,0 +1,273 @@
+"""The analysis pipeline: video -> landmarks -> cleaned series -> kinematics -> reps -> assessment.
+
+Public entry points: :func:`analyze_video` and :func:`analyze_landmarks` return an
+:class:`Analysis`; :meth:`Analysis.save` writes the output contract (design.md §5):
+
+- ``assessment.json``: the :class:`~hipcheck.model.Assessment` (schema in docs/SCHEMA.md);
+- ``reps.csv``: one row per repetition and limb;
+- ``landmarks.parquet``: the raw landmark series (re-analysis never re-runs the model);
+- ``kinematics.parquet``: the per-frame kinematics used for the plots.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from hipcheck import __version__
+from hipcheck.assessment import build_assessment
+from hipcheck.config import AnalysisConfig
+from hipcheck.errors import NotMeasurableError
+from hipcheck.landmarks import LM, LandmarkSeries
+from hipcheck.model import Assessment
+from hipcheck.tables import reps_table
+
+logger = logging.getLogger(__name__)
+
+#: A frame-to-frame move of the mid-hip larger than this many leg lengths, or a leg
+#: length change larger than this fraction, is a tracking jump (often a second person
+#: taking over the skeleton; design.md §7) [HEUR].
+JUMP_SHIFT = 0.25
+JUMP_SCALE = 0.30
+
+
+@dataclass
+class Analysis:
+    """Everything one analysis produced."""
+
+    assessment: Assessment
+    kinematics: pd.DataFrame
+    landmarks: LandmarkSeries
+
+    def save(self, out_dir: str | Path) -> dict[str, Path]:
+        """Write the output files into ``out_dir`` atomically; return their paths."""
+        from hipcheck.io.landmarks import save_landmarks
+
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        paths = {
+            "assessment": out / "assessment.json",
+            "reps": out / "reps.csv",
+            "landmarks": out / "landmarks.parquet",
+            "kinematics": out / "kinematics.parquet",
+        }
+        _atomic_write_text(
+            paths["assessment"],
+            json.dumps(self.assessment.to_dict(), indent=2, allow_nan=False, default=_json_default),
+        )
+        _atomic_write_text(paths["reps"], reps_table(self.assessment).to_csv(index=False))
+        save_landmarks(self.landmarks, paths["landmarks"])
+        tmp = paths["kinematics"].with_name("kinematics.parquet.part")
+        kin = self.kinematics.copy()
+        kin.attrs = {}
+        kin.to_parquet(tmp, index=False)
+        tmp.replace(paths["kinematics"])
+        return paths
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+def tracking_jumps(series: LandmarkSeries) -> np.ndarray:
+    """Flag frames where the skeleton jumps (boolean per frame of ``series``).
+
+    A jump is a frame-to-frame move of the mid-hip by more than ``JUMP_SHIFT`` leg
+    lengths, or a change of leg length (hip-ankle, mean of both sides) by more than
+    ``JUMP_SCALE``: no body part of a person squatting moves that fast between two
+    video frames, but the skeleton does when MediaPipe switches to another person.
+    """
+    hips = (series.xy[:, LM.LEFT_HIP] + series.xy[:, LM.RIGHT_HIP]) / 2
+    leg = (
+        np.linalg.norm(series.xy[:, LM.LEFT_HIP] - series.xy[:, LM.LEFT_ANKLE], axis=1)
+        + np.linalg.norm(series.xy[:, LM.RIGHT_HIP] - series.xy[:, LM.RIGHT_ANKLE], axis=1)
+    ) / 2
+    shift = np.linalg.norm(np.diff(hips, axis=0), axis=1)
+    ref = np.fmax(leg[1:], leg[:-1])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        jump = (shift > JUMP_SHIFT * ref) | (np.abs(leg[1:] / leg[:-1] - 1) > JUMP_SCALE)
+    out = np.zeros(series.n_frames, dtype=bool)
+    out[1:] = jump & np.isfinite(ref)
+    return out
+
+
+def _clip_quality(kin: pd.DataFrame, series: LandmarkSeries) -> list[str]:
+    notes = []
+    detected = series.detected.mean() if series.n_frames else 0.0
+    if detected < 0.9:
+        notes.append(
+            f"A person was found in only {detected:.0%} of the frames: keep the whole body in "
+            "view for the whole clip."
+        )
+    views = kin["view"].value_counts(normalize=True)
+    if len(views) and views.index[0] != "frontal":
+        notes.append(
+            f"The camera mostly sees the person from the {views.index[0]} ({views.iloc[0]:.0%} "
+            "of frames): pelvic drop, knee valgus and trunk lean are frontal-plane measures "
+            "and are not measurable from this view. Film from the front, camera square to "
+            "the person at pelvis-knee height."
+        )
+    if kin.get("tracking_jump", pd.Series(dtype=bool)).sum() > 2:
+        notes.append(
+            "The skeleton jumped between frames several times; another person may be in view. "
+            "Film with only the person being tested in frame."
+        )
+    video = series.video
+    if video.get("frames_lost"):
+        notes.append(
+            f"The video file is damaged: {video['frames_lost']} frames at the end could not "
+            "be decoded."
+        )
+    fps = video.get("fps")
+    if fps and fps < 24:
+        notes.append(f"The video has only {fps:.0f} frames per second; 30 or more is recommended.")
+    return notes
+
+
+def analyze_landmarks(
+    series: LandmarkSeries | str | Path,
+    config: AnalysisConfig | None = None,
+    **options: object,
+) -> Analysis:
+    """Analyse a landmark series (or a saved ``landmarks.parquet``) without the pose model.
+
+    Parameters
+    ----------
+    series
+        A :class:`LandmarkSeries` or the path of a landmark file.
+    config
+        Analysis options; keyword ``options`` (task, side, sex, cutoff_hz, ...)
+        override its fields.
+    **options
+        Field overrides for ``config`` (None values are ignored).
+    """
+    from hipcheck.filtering import clean_series
+    from hipcheck.io.landmarks import load_landmarks
+    from hipcheck.kinematics import frame_kinematics
+    from hipcheck.reps import detect_reps
+
+    config = (config or AnalysisConfig()).with_(**options)
+    if not isinstance(series, LandmarkSeries):
+        series = load_landmarks(series)
+    if series.detected.sum() < 3:
+        raise NotMeasurableError(
+            f"Too few frames with a person in {series.source or 'the landmark series'}.",
+            "Film the whole body from the front with one person in frame.",
+        )
+    jumps = tracking_jumps(series)
+    cleaned = clean_series(
+        series,
+        visibility_threshold=config.visibility_threshold,
+        max_gap_s=config.max_gap_s,
+        cutoff_hz=config.cutoff_hz,
+        order=config.filter_order,
+    )
+    kin = frame_kinematics(cleaned)
+    # Map jump flags (raw time axis) onto the cleaned, uniform grid.
+    idx = np.clip(np.searchsorted(series.t_s, cleaned.t_s), 0, series.n_frames - 1)
+    kin["tracking_jump"] = jumps[idx]
+    fps = 1.0 / float(np.median(np.diff(cleaned.t_s))) if cleaned.n_frames > 1 else 30.0
+    try:
+        baseline, depth, windows, rejected = detect_reps(kin, fps, config)
+    except ValueError as exc:
+        raise NotMeasurableError(
+            f"No usable hips and ankles in {series.source or 'the landmark series'} ({exc}).",
+            "Film the whole body, feet included, from the front.",
+        ) from exc
+    kin["depth"] = depth
+    _add_relative_columns(kin, baseline.frames)
+    kin["rep"] = 0
+    kin["stance"] = ""
+    for i, w in enumerate(windows, start=1):
+        kin.loc[w.start : w.end, "rep"] = i
+        kin.loc[w.start : w.end, "stance"] = w.side
+    video = dict(series.video)
+    video.setdefault("width", series.frame_size[0])
+    video.setdefault("height", series.frame_size[1])
+    video["frames_used"] = int(cleaned.n_frames)
+    video["analysis_fps"] = fps
+    quality = _clip_quality(kin, series)
+    if rejected:
+        quality.append(
+            f"{len(rejected)} depth dip(s) were not counted as repetitions "
+            f"({', '.join(sorted({f for r in rejected for f in r.flags}))})."
+        )
+    assessment = build_assessment(
+        kin, windows, baseline, config=config, video=video, clip_quality=quality
+    )
+    assessment.hipcheck_version = __version__
+    assessment.summary["baseline"] = {
+        "start_s": float(kin["t_s"].iloc[baseline.start_frame]),
+        "end_s": float(kin["t_s"].iloc[baseline.end_frame]),
+        "bilateral": baseline.bilateral,
+    }
+    assessment.summary["processing"] = cleaned.log
+    _attach_program(assessment)
+    return Analysis(assessment=assessment, kinematics=kin, landmarks=series)
+
+
+def _add_relative_columns(kin: pd.DataFrame, frames: np.ndarray) -> None:
+    for col in [c for c in kin.columns if c.endswith("_deg")]:
+        base = float(np.nanmean(kin[col].to_numpy(float)[frames]))
+        kin[col.removesuffix("_deg") + "_rel_deg"] = kin[col] - base
+
+
+def _attach_program(assessment: Assessment, context: object | None = None) -> None:
+    try:
+        from hipcheck.program import build_program
+    except ImportError:  # the program module is optional while it is being built
+        return
+    assessment.program = build_program(assessment.findings, context).to_dict()  # type: ignore[arg-type]
+
+
+def analyze_video(
+    path: str | Path,
+    config: AnalysisConfig | None = None,
+    *,
+    model: str | Path | None = None,
+    max_side: int | None = None,
+    progress: Callable[[int, int | None], None] | None = None,
+    **options: object,
+) -> Analysis:
+    """Analyse a video end to end.
+
+    Parameters
+    ----------
+    path
+        Video file.
+    config
+        Analysis options (task, side, sex, filter ...); keyword ``options`` override it.
+    model
+        None for the bundled BlazePose full model, or a ``.task`` file.
+    max_side
+        Downscale frames for the pose model (speed); landmarks stay in full-size pixels.
+    progress
+        ``progress(frames_done, frames_expected)`` callback.
+    **options
+        Field overrides for ``config`` (task, side, sex, ...).
+
+    Raises
+    ------
+    hipcheck.errors.HipcheckError
+        Unreadable video, no person, nothing measurable.
+    """
+    from hipcheck.pose import extract_landmarks
+
+    series = extract_landmarks(path, model=model, max_side=max_side, progress=progress)
+    return analyze_landmarks(series, config, **options)

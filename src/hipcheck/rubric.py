@@ -1,0 +1,85 @@
+"""Rating bands (package data ``data/rubric.toml``) and the functions that apply them.
+
+The bands are the proposed rubric of ``../shared/reference/clinical.md`` §4.2 ([HEUR],
+anchored on the literature values cited in the data file). All rated values are
+baseline-relative at peak knee flexion; + = valgus / contralateral drop / ipsilateral
+lean.
+"""
+
+from __future__ import annotations
+
+import functools
+import tomllib
+from importlib import resources
+from typing import Any
+
+RATINGS = ("good", "fair", "poor")
+
+
+@functools.cache
+def load_rubric() -> dict[str, Any]:
+    """Return the rubric as a dict (cached; read from the installed package)."""
+    text = resources.files("hipcheck").joinpath("data/rubric.toml").read_text("utf-8")
+    return tomllib.loads(text)
+
+
+def bands(metric: str, sex: str = "unspecified") -> dict[str, Any]:
+    """Return the band entry for a metric.
+
+    Parameters
+    ----------
+    metric
+        ``fppa``, ``fppa_asymmetry``, ``pelvic_drop``, ``trunk_lean`` or ``kasr``.
+    sex
+        For ``fppa`` only: ``female``, ``male`` or ``unspecified`` (female bands).
+    """
+    rubric = load_rubric()
+    if metric == "fppa":
+        return rubric["fppa"][sex if sex in ("female", "male") else "unspecified"]
+    if metric not in rubric:
+        raise KeyError(f"No rating bands for metric {metric!r}.")
+    return rubric[metric]
+
+
+def rate(value: float | None, metric: str, sex: str = "unspecified") -> str | None:
+    """Rate a value ``good``/``fair``/``poor``; None for a missing value.
+
+    For ordinary metrics larger is worse: good below ``fair``, poor at or above
+    ``poor``. For ``lower_is_worse`` metrics (KASR) the comparison is reversed.
+    Negative angles (varus, hike, contralateral lean) rate as good here: the rubric
+    covers the positive (fault) direction only.
+    """
+    if value is None or value != value:  # NaN check without numpy
+        return None
+    b = bands(metric, sex)
+    if b.get("lower_is_worse"):
+        return "poor" if value < b["poor"] else "fair" if value < b["fair"] else "good"
+    return "poor" if value >= b["poor"] else "fair" if value >= b["fair"] else "good"
+
+
+def overall(ratings: list[str | None]) -> str | None:
+    """Combine component ratings (clinical.md §4.2, Crossley-style [HEUR]).
+
+    poor if any component is poor or two or more are fair; fair if exactly one is
+    fair; otherwise good. None if no component was rated.
+    """
+    rated = [r for r in ratings if r is not None]
+    if not rated:
+        return None
+    fair = rated.count("fair")
+    if "poor" in rated or fair >= 2:
+        return "poor"
+    return "fair" if fair == 1 else "good"
+
+
+def mdc(metric: str) -> float:
+    """Minimum detectable change between sessions for ``fppa``/``pelvic_drop``/``trunk_lean``."""
+    return float(load_rubric()["mdc"][metric])
+
+
+def piva_category(total: int) -> str:
+    """Lateral step-down total -> ``good`` (0-1), ``moderate`` (2-3) or ``poor`` (>= 4)."""
+    p = load_rubric()["piva"]
+    if total <= p["good_max"]:
+        return "good"
+    return "moderate" if total <= p["moderate_max"] else "poor"
