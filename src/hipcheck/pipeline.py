@@ -143,6 +143,8 @@ def _clip_quality(kin: pd.DataFrame, series: LandmarkSeries) -> list[str]:
 def analyze_landmarks(
     series: LandmarkSeries | str | Path,
     config: AnalysisConfig | None = None,
+    *,
+    marker_angles: Callable[[np.ndarray], pd.DataFrame] | None = None,
     **options: object,
 ) -> Analysis:
     """Analyse a landmark series (or a saved ``landmarks.parquet``) without the pose model.
@@ -154,6 +156,12 @@ def analyze_landmarks(
     config
         Analysis options; keyword ``options`` (task, side, sex, cutoff_hz, ...)
         override its fields.
+    marker_angles
+        Optional ``f(t_s) -> DataFrame`` giving marker-based per-frame angles on the
+        analysis time grid, with any of the columns ``pelvic_drop_{left,right}_deg``,
+        ``fppa_{left,right}_deg``, ``trunk_lean_{left,right}_deg`` (same signs as the
+        landmark columns). Those columns replace the landmark-based ones and the
+        assessment records ``markers`` as their source.
     **options
         Field overrides for ``config`` (None values are ignored).
     """
@@ -179,6 +187,7 @@ def analyze_landmarks(
         order=config.filter_order,
     )
     kin = frame_kinematics(cleaned)
+    sources = _apply_marker_angles(kin, marker_angles(cleaned.t_s) if marker_angles else None)
     # Map jump flags (raw time axis) onto the cleaned, uniform grid.
     idx = np.clip(np.searchsorted(series.t_s, cleaned.t_s), 0, series.n_frames - 1)
     kin["tracking_jump"] = jumps[idx]
@@ -209,7 +218,7 @@ def analyze_landmarks(
             f"({', '.join(sorted({f for r in rejected for f in r.flags}))})."
         )
     assessment = build_assessment(
-        kin, windows, baseline, config=config, video=video, clip_quality=quality
+        kin, windows, baseline, config=config, video=video, sources=sources, clip_quality=quality
     )
     assessment.hipcheck_version = __version__
     assessment.summary["baseline"] = {
@@ -220,6 +229,27 @@ def analyze_landmarks(
     assessment.summary["processing"] = cleaned.log
     _attach_program(assessment)
     return Analysis(assessment=assessment, kinematics=kin, landmarks=series)
+
+
+_MARKER_METRICS = {
+    "pelvic_drop_deg": ("pelvic_drop_left_deg", "pelvic_drop_right_deg"),
+    "knee_valgus_deg": ("fppa_left_deg", "fppa_right_deg"),
+    "trunk_lean_deg": ("trunk_lean_left_deg", "trunk_lean_right_deg"),
+}
+
+
+def _apply_marker_angles(kin: pd.DataFrame, angles: pd.DataFrame | None) -> dict[str, str]:
+    """Replace landmark angle columns by marker-based ones; return the source per metric."""
+    sources = dict.fromkeys(_MARKER_METRICS, "landmarks")
+    if angles is None:
+        return sources
+    for metric, cols in _MARKER_METRICS.items():
+        if all(c in angles for c in cols) and np.isfinite(angles[list(cols)].to_numpy()).any():
+            for c in cols:
+                kin[f"landmark_{c}"] = kin[c]
+                kin[c] = angles[c].to_numpy(float)
+            sources[metric] = "markers"
+    return sources
 
 
 def _add_relative_columns(kin: pd.DataFrame, frames: np.ndarray) -> None:
