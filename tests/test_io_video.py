@@ -275,6 +275,28 @@ def test_constant_rate_is_not_vfr(tmp_path: Path, ext: str, fps: float) -> None:
     assert reader.info.vfr is False
 
 
+def test_avi_with_reordered_frames_gets_increasing_times(tmp_path: Path) -> None:
+    # AVI stores no presentation times: B-frames come back with scrambled pts
+    n, fps = 20, 25
+    path = tmp_path / "bframes.avi"
+    with av.open(str(path), mode="w") as container:
+        stream = container.add_stream("libx264", rate=fps, options={"bf": "3", "crf": "18"})
+        stream.width, stream.height, stream.pix_fmt = 160, 120, "yuv420p"
+        for i, image in enumerate(frames(160, 120, n)):
+            frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+            frame.pts = i
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+    with open_video(path) as reader:
+        got = list(reader)
+    assert [_frame_number(f.image, n) for f in got] == list(range(n))
+    t = np.array([f.t_s for f in got])
+    assert np.all(np.diff(t) > 0)
+    # within two frames of the true clock despite the scrambled pts
+    assert np.max(np.abs(t - np.arange(n) / fps)) <= 2 / fps + 1e-9
+    assert reader.stats.timestamps_guessed <= 2
+
+
 # --------------------------------------------------------------------- errors
 
 
@@ -353,6 +375,29 @@ def test_truncated_file_keeps_frames_before_the_cut(
     assert f"cut{ext}" in stats.error
     assert f"{stats.frames_lost} of {n} frames lost" in stats.error
     assert any("Damaged video" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.parametrize(("ext", "codec"), [(".mp4", "h264"), (".avi", "mpeg4")])
+def test_corrupt_packet_mid_file_keeps_later_frames(
+    tmp_path: Path, rng: np.random.Generator, ext: str, codec: str
+) -> None:
+    n = 30
+    src = make_clip(tmp_path / f"src{ext}", n=n, codec=codec)
+    with av.open(str(src)) as container:
+        packets = [(p.pos, p.size) for p in container.demux(video=0) if p.size]
+    data = bytearray(src.read_bytes())
+    pos, size = packets[n // 2]
+    data[pos : pos + size] = rng.integers(0, 256, size, dtype=np.uint8).tobytes()
+    bad = tmp_path / f"bad{ext}"
+    bad.write_bytes(bytes(data))
+    with open_video(bad) as reader:
+        got = list(reader)
+    numbers = [_frame_number(f.image, n) for f in got]
+    assert numbers[:10] == list(range(10))
+    assert numbers[-1] == n - 1  # decoding went on after the damage
+    assert reader.stats.damaged
+    assert "corrupt data" in reader.stats.error
+    assert reader.stats.frames_lost == n - len(got) >= 1
 
 
 def test_file_without_index_after_cut_is_rejected(tmp_path: Path) -> None:

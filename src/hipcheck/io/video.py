@@ -38,8 +38,8 @@ from hipcheck.errors import VideoError
 logger = logging.getLogger(__name__)
 
 # Timestamps count as unevenly spaced (variable frame rate) when the spread between the
-# shortest and longest frame interval exceeds this fraction of the mean interval (or two
-# time-base ticks, so millisecond rounding in Matroska does not count).
+# shortest and longest frame interval exceeds this fraction of the mean interval (or
+# 1.5 time-base ticks, so millisecond rounding in Matroska does not count).
 VFR_RELATIVE_SPREAD = 0.05
 # average vs. base (r_frame_rate) frame rate mismatch that marks a VFR stream at probe
 _PROBE_VFR_RATE_MISMATCH = 0.01
@@ -659,21 +659,40 @@ class _Clock:
         self.min_dt = math.inf
         self.max_dt = 0.0
         self._last_pts: int | None = None
+        self._last_dts: int | None = None
+        self._last_ts: int | None = None
+        self._faulty_pts = 0
+        self._faulty_dts = 0
+
+    def _best_effort(self, pts: int | None, dts: int | None) -> int | None:
+        """Pick pts or dts the way FFmpeg's ``guess_correct_pts`` does.
+
+        Containers without presentation times (AVI) hand out scrambled pts for
+        reordered frames while their dts still increase; whichever has gone backwards
+        less often is trusted. A time that does not increase is rejected (``None``).
+        """
+        if pts is not None and self._last_pts is not None and pts <= self._last_pts:
+            self._faulty_pts += 1
+        if dts is not None and self._last_dts is not None and dts <= self._last_dts:
+            self._faulty_dts += 1
+        self._last_pts = pts if pts is not None else self._last_pts
+        self._last_dts = dts if dts is not None else self._last_dts
+        use_dts = dts is not None and (pts is None or self._faulty_pts > self._faulty_dts)
+        ts = dts if use_dts else pts
+        if ts is None or (self._last_ts is not None and ts <= self._last_ts):
+            return None
+        self._last_ts = ts
+        return ts
 
     def time_of(self, vframe: av.VideoFrame) -> float:
-        pts = vframe.pts
+        ts = self._best_effort(vframe.pts, vframe.dts)
         time_base = vframe.time_base or self.time_base
-        if (
-            pts is None
-            or time_base is None
-            or (self._last_pts is not None and pts <= self._last_pts)
-        ):
-            # No usable timestamp (some AVI files): one nominal interval after the last.
+        if ts is None or time_base is None:
+            # No usable timestamp: one nominal interval after the last frame.
             self.guessed += 1
             t = 0.0 if self.last is None else self.last + self.step
         else:
-            t = float((pts - self.start) * time_base)
-            self._last_pts = pts
+            t = float((ts - self.start) * time_base)
         if self.last is not None:
             dt = t - self.last
             self.min_dt = min(self.min_dt, dt)
@@ -696,4 +715,7 @@ class _Clock:
         if self.count < 3 or mean_dt is None:
             return False
         tick = float(self.time_base) if self.time_base else 0.0
-        return self.max_dt - self.min_dt > max(VFR_RELATIVE_SPREAD * mean_dt, 2 * tick)
+        # rounding to the time base jitters intervals by one tick; where a tick is a
+        # whole frame (AVI) any spread is real
+        rounding = min(1.5 * tick, 0.5 * mean_dt)
+        return self.max_dt - self.min_dt > max(VFR_RELATIVE_SPREAD * mean_dt, rounding)
