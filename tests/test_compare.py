@@ -238,3 +238,21 @@ def test_plot_without_values() -> None:
     df = trend_from_assessments([("A", make_assessment({"left": {"knee_valgus_deg": None}}))])
     fig = plot_trend(df)
     assert len(fig.axes) == 1 and not fig.axes[0].axison
+
+
+def test_phase_named_from_program() -> None:
+    program = {
+        "kind": "corrective",
+        "phases": [
+            {"number": 1, "name": "Activation and motor control", "weeks": "1-2", "items": []},
+            {"number": 2, "name": "Progressive resistance", "weeks": "3-6", "items": []},
+            {"number": 3, "name": "Functional single-leg", "weeks": "6+", "items": []},
+        ],
+    }
+    a = make_assessment({"left": {"knee_valgus_deg": 16.0}}, program=program)
+    better = compare_sessions(a, make_assessment({"left": {"knee_valgus_deg": 6.0}}))
+    assert better.suggestion.text == "Progress to phase 2 (Progressive resistance, weeks 3-6)."
+    same = compare_sessions(a, make_assessment({"left": {"knee_valgus_deg": 15.0}}))
+    assert same.suggestion.text == (
+        "Repeat the current phase 1 (Activation and motor control, weeks 1-2)."
+    )

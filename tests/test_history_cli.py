@@ -83,7 +83,7 @@ def test_save_list_compare_delete(run, files, tmp_path: Path) -> None:
     assert (tmp_path / "t.png").is_file()
     res = run("compare", "--sessions", "2", "1", "--phase", "2")
     assert res.exit_code == 0, res.output
-    assert "* worsened" in res.output and "Repeat the current phase (phase 2)" in res.output
+    assert "* worsened" in res.output and "Repeat the current phase 2." in res.output
 
     res = run("history", "delete", "--person", "Pat [bold]x", input="n\n")
     assert res.exit_code == 1 and "Nothing deleted" in res.output

@@ -15,21 +15,15 @@ shown but never called real.
 
 from __future__ import annotations
 
-import sys
 from dataclasses import asdict, dataclass, field
 from functools import cache
-from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from hipcheck.history.summary import MetricSummary, summarize_assessment
 from hipcheck.model import METRICS, Assessment
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10 needs the tomli backport
-    import tomli as tomllib
+from hipcheck.rubric import load_rubric
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -56,8 +50,7 @@ NOT_COMPARABLE, NO_MDC = "not comparable", "no MDC known"
 @cache
 def load_mdc() -> dict[str, float]:
     """Return the minimum detectable change per metric name (degrees) from rubric.toml."""
-    text = resources.files("hipcheck").joinpath("data/rubric.toml").read_text(encoding="utf-8")
-    table = tomllib.loads(text)["mdc"]
+    table = load_rubric()["mdc"]
     return {metric: float(table[key]) for metric, key in MDC_KEYS.items()}
 
 
@@ -195,7 +188,12 @@ def _compare_one(
 
 
 def program_phase(program: dict[str, Any] | None) -> int | None:
-    """Return the phase a program says the person is in (``current_phase`` or ``phase``)."""
+    """Return the phase a program says the person is in (``current_phase`` or ``phase``).
+
+    Programs from :mod:`hipcheck.program` list all three phases and do not record
+    which one the person reached: then this is None and callers assume phase 1
+    (the CLI takes ``--phase``).
+    """
     if not program:
         return None
     for key in ("current_phase", "phase"):
@@ -205,8 +203,20 @@ def program_phase(program: dict[str, Any] | None) -> int | None:
     return None
 
 
+def phase_label(program: dict[str, Any] | None, number: int) -> str:
+    """Return ``phase N`` with the program's name and weeks for it when known."""
+    for p in (program or {}).get("phases") or []:
+        if isinstance(p, dict) and p.get("number") == number and p.get("name"):
+            weeks = f", weeks {p['weeks']}" if p.get("weeks") else ""
+            return f"phase {number} ({p['name']}{weeks})"
+    return f"phase {number}"
+
+
 def next_phase_suggestion(
-    changes: Sequence[MetricChange], b: Assessment, current_phase: int = 1
+    changes: Sequence[MetricChange],
+    b: Assessment,
+    current_phase: int = 1,
+    program: dict[str, Any] | None = None,
 ) -> PhaseSuggestion:
     """Suggest the program's next step from the rated (measured, with an MDC) changes.
 
@@ -222,6 +232,8 @@ def next_phase_suggestion(
         The later session (its ratings decide "all good").
     current_phase
         Phase the person has been doing (1-3).
+    program
+        The program followed (``assessment.json["program"]``), to name the phases.
     """
     current = min(max(int(current_phase), 1), LAST_PHASE)
     rated = [c for c in changes if not c.indicative and c.mdc is not None and c.change is not None]
@@ -230,13 +242,16 @@ def next_phase_suggestion(
     ratings_b = [s.rating for s in summarize_assessment(b) if s.status == "measured" and s.rating]
     all_good = b.overall_rating == "good" or (bool(ratings_b) and set(ratings_b) == {"good"})
 
+    def label(n: int) -> str:
+        return phase_label(program, n)
+
     def name(c: MetricChange) -> str:
         return f"{c.metric} {c.side} ({c.change:+.1f})"
 
     if worse:
         reasons = ["worsened beyond the MDC: " + ", ".join(name(c) for c in worse)]
         return PhaseSuggestion(
-            "repeat", current, current, f"Repeat the current phase (phase {current}).", reasons
+            "repeat", current, current, f"Repeat the current {label(current)}.", reasons
         )
     if better or all_good:
         reasons = []
@@ -245,13 +260,13 @@ def next_phase_suggestion(
         if all_good:
             reasons.append("all measured metrics are now rated good")
         if current >= LAST_PHASE:
-            text = f"Continue phase {LAST_PHASE} (functional) and move to maintenance."
+            text = f"Continue {label(LAST_PHASE)} and move to a maintenance program."
             return PhaseSuggestion("maintain", current, LAST_PHASE, text, reasons)
-        text = f"Progress to phase {current + 1}."
+        text = f"Progress to {label(current + 1)}."
         return PhaseSuggestion("progress", current, current + 1, text, reasons)
     reasons = ["no change beyond the minimum detectable change and findings remain"]
     return PhaseSuggestion(
-        "repeat", current, current, f"Repeat the current phase (phase {current}).", reasons
+        "repeat", current, current, f"Repeat the current {label(current)}.", reasons
     )
 
 
@@ -280,7 +295,7 @@ def compare_sessions(
     keys = sorted(set(sa) | set(sb), key=lambda k: (order.get(k[0], len(order)), k[1]))
     changes = [_compare_one(m, side, sa.get((m, side)), sb.get((m, side))) for m, side in keys]
     phase = current_phase or program_phase(a.program) or 1
-    return Comparison(changes, next_phase_suggestion(changes, b, phase))
+    return Comparison(changes, next_phase_suggestion(changes, b, phase, a.program or b.program))
 
 
 TREND_COLUMNS = [

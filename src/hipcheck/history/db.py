@@ -367,7 +367,7 @@ class HistoryStore:
         ident = _clean_person(person)
         day = _parse_date(date)
         doc = assessment.to_dict()
-        now = dt.datetime.now(dt.timezone.utc)
+        now = dt.datetime.now(dt.UTC)
         with Session(self._open()) as s, s.begin():
             p = s.scalar(select(PersonRow).where(PersonRow.identifier == ident))
             if p is None:
