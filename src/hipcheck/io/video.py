@@ -111,7 +111,8 @@ class Frame:
     index
         0-based position among the frames delivered.
     t_s
-        Presentation time in seconds, ``(pts - stream start_time) * time_base``.
+        Presentation time in seconds, ``(pts - stream start_time) * time_base``;
+        strictly increasing (see ``DecodeStats.timestamps_guessed`` for repairs).
     image
         ``H x W x 3`` uint8 RGB, upright, possibly shrunk (see ``VideoReader.scale``).
     """
@@ -693,6 +694,10 @@ class _Clock:
             t = 0.0 if self.last is None else self.last + self.step
         else:
             t = float((ts - self.start) * time_base)
+            if self.last is not None and t <= self.last:
+                # after a guessed time, keep times strictly increasing
+                self.guessed += 1
+                t = self.last + self.step
         if self.last is not None:
             dt = t - self.last
             self.min_dt = min(self.min_dt, dt)
