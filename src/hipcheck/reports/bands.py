@@ -8,16 +8,11 @@ ipsilateral lean).
 
 from __future__ import annotations
 
-import sys
+import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
 from typing import Any
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
 
 #: metric name in the assessment -> rubric table
 _RUBRIC_KEYS: dict[str, str] = {

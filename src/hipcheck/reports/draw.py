@@ -363,8 +363,8 @@ def angles_from_rep(rep: Rep) -> dict[str, AngleLabel]:
     return out
 
 
-def caption_bar(image: np.ndarray, text: str) -> np.ndarray:
-    """Return a copy of ``image`` with ``text`` on a dark bar across the top."""
+def caption_bar(image: np.ndarray, text: str, *, bottom: bool = False) -> np.ndarray:
+    """Return a copy of ``image`` with ``text`` on a dark bar across the top (or bottom)."""
     img = np.ascontiguousarray(image, dtype=np.uint8).copy()
     sc = _Scale.of(img)
     w, h, base = _text_size(text, sc)
@@ -372,16 +372,15 @@ def caption_bar(image: np.ndarray, text: str) -> np.ndarray:
         sc = _Scale(sc.s * (img.shape[1] - 12 * sc.s) / w)
         w, h, base = _text_size(text, sc)
     bar = h + base + round(8 * sc.s)
-    img[:bar] = (0.3 * img[:bar]).astype(np.uint8)
-    x = round(6 * sc.s)
+    top = img.shape[0] - bar if bottom else 0
+    img[top : top + bar] = (0.3 * img[top : top + bar]).astype(np.uint8)
+    x, y = round(6 * sc.s), top + round(4 * sc.s) + h
     for k, part in enumerate(text.split("°")):
         if k > 0:
             r = max(1, round(h * 0.17))
-            cv2.circle(img, (x + r + 1, round(4 * sc.s) + r), r, _WHITE, 1, cv2.LINE_AA)
+            cv2.circle(img, (x + r + 1, y - h + r), r, _WHITE, 1, cv2.LINE_AA)
             x += 2 * r + 3
-        cv2.putText(
-            img, part, (x, round(4 * sc.s) + h), _FONT, sc.font, _WHITE, sc.font_thick, cv2.LINE_AA
-        )
+        cv2.putText(img, part, (x, y), _FONT, sc.font, _WHITE, sc.font_thick, cv2.LINE_AA)
         x += cv2.getTextSize(part, _FONT, sc.font, sc.font_thick)[0][0]
     return img
 

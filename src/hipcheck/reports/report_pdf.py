@@ -1,0 +1,449 @@
+"""PDF report (reportlab platypus, A4, one to three pages).
+
+Text is set in DejaVu Sans, the TrueType font that ships with matplotlib, so names
+such as "Zoë Łukasz" render (DejaVu has no CJK glyphs: such characters print as
+empty boxes rather than failing). Every string from the assessment or the user is
+escaped for reportlab's paragraph markup.
+
+The layout is tried at decreasing levels of detail until it fits in
+:data:`MAX_PAGES` pages (smaller figures, then shorter program entries).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+import numpy as np
+import pandas as pd
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_LEFT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import (
+    Flowable,
+    Image,
+    KeepTogether,
+    ListFlowable,
+    ListItem,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from hipcheck.model import Assessment
+from hipcheck.reports.bands import RATING_COLOURS, UNRATED_COLOUR
+from hipcheck.reports.plots import figure_to_png, plot_timeseries
+from hipcheck.reports.report_html import image_png
+from hipcheck.reports.tables import Cell, Report, build_report
+
+MAX_PAGES = 3
+FONT = "HipcheckSans"
+FONT_BOLD = "HipcheckSans-Bold"
+_TINTS = {"good": "#e8f5e9", "fair": "#fff3e0", "poor": "#ffebee", "indicative": "#f2f2f2"}
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+@lru_cache(maxsize=1)
+def register_fonts() -> tuple[str, str]:
+    """Register DejaVu Sans (regular, bold) from matplotlib's data; return their names."""
+    import matplotlib
+
+    ttf = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+    pdfmetrics.registerFont(TTFont(FONT, str(ttf / "DejaVuSans.ttf")))
+    pdfmetrics.registerFont(TTFont(FONT_BOLD, str(ttf / "DejaVuSans-Bold.ttf")))
+    pdfmetrics.registerFontFamily(
+        FONT, normal=FONT, bold=FONT_BOLD, italic=FONT, boldItalic=FONT_BOLD
+    )
+    return FONT, FONT_BOLD
+
+
+def esc(text: object) -> str:
+    """Escape ``text`` for reportlab paragraph markup (and drop control characters)."""
+    return escape(_CONTROL.sub("", str(text)))
+
+
+@dataclass(frozen=True)
+class _Level:
+    """How much detail one layout attempt includes."""
+
+    plot_width_mm: float
+    frame_height_mm: float
+    cues: bool
+    why: bool
+
+
+_LEVELS = (
+    _Level(180, 95, True, True),
+    _Level(165, 80, True, False),
+    _Level(150, 70, False, False),
+    _Level(130, 55, False, False),
+)
+
+
+def _styles() -> dict[str, ParagraphStyle]:
+    regular, bold = register_fonts()
+    base = ParagraphStyle("base", fontName=regular, fontSize=8.8, leading=11.2, alignment=TA_LEFT)
+    return {
+        "base": base,
+        "small": ParagraphStyle(
+            "small", parent=base, fontSize=7.6, leading=9.4, textColor="#555555"
+        ),
+        "cell": ParagraphStyle("cell", parent=base, fontSize=8, leading=9.6),
+        "cellb": ParagraphStyle("cellb", parent=base, fontName=bold, fontSize=8, leading=9.6),
+        "title": ParagraphStyle("title", parent=base, fontName=bold, fontSize=17, leading=21),
+        "h2": ParagraphStyle(
+            "h2",
+            parent=base,
+            fontName=bold,
+            fontSize=11.5,
+            leading=14,
+            spaceBefore=7,
+            spaceAfter=3,
+            textColor="#263238",
+        ),  # fmt: skip
+        "h3": ParagraphStyle(
+            "h3", parent=base, fontName=bold, fontSize=9.5, leading=12, spaceBefore=4
+        ),
+    }
+
+
+def _badge(rating: str | None, text: str | None = None) -> str:
+    colour = RATING_COLOURS.get(rating or "", UNRATED_COLOUR)
+    return f'<font color="{colour}"><b>{esc(text or rating or "not rated")}</b></font>'
+
+
+def _bullets(items: Sequence[str], style: ParagraphStyle) -> ListFlowable:
+    return ListFlowable(
+        [ListItem(Paragraph(esc(t), style), leftIndent=10) for t in items],
+        bulletType="bullet",
+        start="\u2022",
+        leftIndent=10,
+        bulletFontName=style.fontName,
+        bulletFontSize=style.fontSize,
+    )
+
+
+def _image(png: bytes, width_mm: float | None = None, height_mm: float | None = None) -> Image:
+    img = Image(io.BytesIO(png))
+    w, h = img.imageWidth, img.imageHeight
+    scale = width_mm * mm / w if width_mm is not None else (height_mm or 60) * mm / h
+    img.drawWidth, img.drawHeight = w * scale, h * scale
+    return img
+
+
+def _header(r: Report, st: dict[str, ParagraphStyle]) -> list[Flowable]:
+    out: list[Flowable] = [Paragraph(esc(r.title), st["title"]), Spacer(1, 2 * mm)]
+    pairs = [*r.header, ("Task", r.task)]
+    cells = [[Paragraph(esc(k), st["small"]), Paragraph(esc(v), st["cell"])] for k, v in pairs]
+    # two key/value pairs per row
+    rows = []
+    for i in range(0, len(cells), 2):
+        right = cells[i + 1] if i + 1 < len(cells) else ["", ""]
+        rows.append([*cells[i], *right])
+    table = Table(rows, colWidths=[28 * mm, 62 * mm, 28 * mm, 62 * mm])
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
+                ("TOPPADDING", (0, 0), (-1, -1), 1),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+            ]
+        )
+    )
+    overall = _badge(r.overall_rating) if r.overall_rating else "not rated"
+    out += [
+        table,
+        Spacer(1, 2 * mm),
+        Paragraph(f"<b>Overall:</b> {overall}", st["base"]),
+        Paragraph(f"<b>Protocol.</b> {esc(r.protocol)} {esc(r.filming)}", st["small"]),
+    ]
+    return out
+
+
+def _findings(r: Report, st: dict[str, ParagraphStyle]) -> list[Flowable]:
+    out: list[Flowable] = [Paragraph("Findings", st["h2"])]
+    if not r.findings:
+        return [*out, Paragraph(esc(r.no_findings_text), st["base"])]
+    for f in r.findings:
+        value = f" <font color='#555555'>mean {esc(f['value'])}" if f["value"] else ""
+        if value and f["n_reps"]:
+            value += f" over {esc(f['n_reps'])} reps"
+        value += "</font>" if value else ""
+        out.append(
+            Paragraph(
+                f"{_badge(f['severity'], f['severity_text'])} <b>{esc(f['title'])}</b>{value}: "
+                f"{esc(f['summary'])}",
+                st["base"],
+            )
+        )
+    return out
+
+
+def _cell_para(cell: Cell, st: dict[str, ParagraphStyle]) -> Paragraph:
+    if cell.status == "not_measurable":
+        text = "<i>not measurable</i>" + (f": {esc(cell.sub)}" if cell.sub else "")
+        return Paragraph(text, st["small"])
+    text = esc(cell.text)
+    if cell.sub:
+        text += f" <font size='6.8' color='#666666'>{esc(cell.sub)}</font>"
+    if cell.status == "indicative":
+        text += " <font size='6.8' color='#666666'>indicative</font>"
+    elif cell.rating:
+        text += f" {_badge(cell.rating)}"
+    return Paragraph(text, st["cell"])
+
+
+def _rep_table(r: Report, st: dict[str, ParagraphStyle]) -> list[Flowable]:
+    out: list[Flowable] = [Paragraph("Repetitions", st["h2"])]
+    if not r.rows:
+        return [*out, Paragraph("No repetitions were found in the clip.", st["base"])]
+    head = ["Rep", "Stance", "Depth", *r.columns, "Quality"]
+    data = [[Paragraph(esc(h), st["cellb"]) for h in head]]
+    style = [
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eceff1")),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LINEBELOW", (0, 0), (-1, -1), 0.3, colors.HexColor("#cfd8dc")),
+        ("TOPPADDING", (0, 0), (-1, -1), 2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+    ]
+    for i, row in enumerate(r.rows, 1):
+        label_style = st["cellb"] if row.is_mean else st["cell"]
+        cells = [Paragraph(esc(row.label), label_style), Paragraph(esc(row.side), label_style),
+                 Paragraph(esc(row.depth), label_style)]  # fmt: skip
+        for j, cell in enumerate(row.cells):
+            cells.append(_cell_para(cell, st))
+            tint = (
+                _TINTS.get(cell.rating or "")
+                if cell.status == "measured"
+                else _TINTS.get(cell.status)
+            )
+            if tint:
+                style.append(("BACKGROUND", (3 + j, i), (3 + j, i), colors.HexColor(tint)))
+        cells.append(Paragraph(esc(row.quality), st["small"]))
+        data.append(cells)
+        if row.is_mean:
+            style.append(("LINEBELOW", (0, i), (-1, i), 0.8, colors.HexColor("#90a4ae")))
+    n_metric = len(r.columns)
+    fixed = [11 * mm, 13 * mm, 12 * mm]
+    quality_w = 30 * mm
+    metric_w = (180 * mm - sum(fixed) - quality_w) / max(n_metric, 1)
+    table = Table(data, colWidths=[*fixed, *([metric_w] * n_metric), quality_w], repeatRows=1)
+    table.setStyle(TableStyle(style))
+    out.append(table)
+    out.append(Spacer(1, 1.5 * mm))
+    out.append(
+        Paragraph(
+            "Values at the deepest point of each repetition, relative to quiet standing "
+            "(absolute in brackets). Pelvic drop + = the other side of the pelvis drops; knee "
+            "valgus (FPPA) + = knee moves inward; trunk lean + = toward the standing leg.",
+            st["small"],
+        )
+    )
+    out += [Paragraph(esc(n), st["small"]) for n in r.table_notes]
+    return out
+
+
+def _program(r: Report, st: dict[str, ParagraphStyle], level: _Level) -> list[Flowable]:
+    out: list[Flowable] = [Paragraph("Exercise program", st["h2"])]
+    if not r.phases:
+        out.append(Paragraph("No program was generated for this assessment.", st["base"]))
+    for phase in r.phases:
+        rows = []
+        for item in phase.items:
+            name = f"<b>{esc(item.name)}</b>"
+            if item.side:
+                name += f" <font color='#666666'>({esc(item.side)} emphasis)</font>"
+            detail = esc(item.dosage)
+            if level.cues and item.cues:
+                detail += "<br/><font color='#37474f'>" + esc("; ".join(item.cues)) + "</font>"
+            if level.why and item.why:
+                detail += f"<br/><font size='7' color='#666666'>Why: {esc(item.why)}</font>"
+            rows.append([Paragraph(name, st["cell"]), Paragraph(detail, st["cell"])])
+        head = Paragraph(esc(phase.title), st["h3"])
+        goal = Paragraph(esc(phase.goal), st["small"]) if phase.goal else Spacer(1, 0)
+        block: list[Flowable] = [head, goal]
+        if rows:
+            table = Table(rows, colWidths=[62 * mm, 118 * mm])
+            table.setStyle(TableStyle([
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LINEBELOW", (0, 0), (-1, -1), 0.3, colors.HexColor("#e0e0e0")),
+                ("TOPPADDING", (0, 0), (-1, -1), 1.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+                ("LEFTPADDING", (0, 0), (-1, -1), 2),
+            ]))  # fmt: skip
+            block.append(table)
+        out.append(KeepTogether(block))
+    if r.program_notes:
+        out.append(Spacer(1, 1 * mm))
+        out.append(_bullets(r.program_notes, st["small"]))
+    return out
+
+
+def _safety(r: Report, st: dict[str, ParagraphStyle]) -> list[Flowable]:
+    out: list[Flowable] = [
+        Paragraph("Red flags: stop and seek medical advice", st["h2"]),
+        _bullets(r.red_flags, st["cell"]),
+    ]
+    if r.screening:
+        out += [Paragraph("Before exercising, get clearance if any apply", st["h3"]),
+                _bullets(r.screening, st["cell"])]  # fmt: skip
+    out.append(Paragraph("About these results", st["h2"]))
+    out += [Paragraph(esc(d), st["small"]) for d in r.disclaimers]
+    return out
+
+
+def _figures(
+    kinematics: pd.DataFrame | None,
+    assessment: Assessment,
+    frames_png: list[bytes],
+    plot_png: bytes | None,
+    st: dict[str, ParagraphStyle],
+    level: _Level,
+) -> list[Flowable]:
+    out: list[Flowable] = []
+    if plot_png is not None:
+        plot = _image(plot_png, width_mm=level.plot_width_mm)
+        out.append(KeepTogether([Paragraph("Over time", st["h2"]), plot]))
+    if frames_png:
+        images = [_image(p, height_mm=level.frame_height_mm) for p in frames_png[:3]]
+        row = Table([images], hAlign="LEFT")
+        row.setStyle(
+            TableStyle(
+                [("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 4)]
+            )
+        )
+        out.append(KeepTogether([Paragraph("Key frames", st["h2"]), row]))
+    return out
+
+
+def _story(
+    r: Report,
+    assessment: Assessment,
+    kinematics: pd.DataFrame | None,
+    plot_png: bytes | None,
+    frames_png: list[bytes],
+    level: _Level,
+) -> list[Flowable]:
+    st = _styles()
+    story = _header(r, st) + _findings(r, st)
+    story.append(Paragraph("Camera and quality notes", st["h2"]))
+    story.append(_bullets(r.quality_notes, st["cell"]) if r.quality_notes else
+                 Paragraph("No quality problems were flagged.", st["base"]))  # fmt: skip
+    story += _rep_table(r, st)
+    story += _figures(kinematics, assessment, frames_png, plot_png, st, level)
+    story += _program(r, st, level)
+    story += _safety(r, st)
+    return story
+
+
+def _footer(patient_id: str | None):
+    def draw(canvas, doc) -> None:  # noqa: ANN001 - reportlab callback signature
+        canvas.saveState()
+        canvas.setFont(FONT, 7)
+        canvas.setFillColor(colors.HexColor("#777777"))
+        left = "hipcheck - a movement-quality screen, not a diagnosis"
+        if patient_id:
+            left += f" - {_CONTROL.sub('', str(patient_id))[:60]}"
+        canvas.drawString(15 * mm, 9 * mm, left)
+        canvas.drawRightString(A4[0] - 15 * mm, 9 * mm, f"page {doc.page}")
+        canvas.restoreState()
+
+    return draw
+
+
+def _build(story: list[Flowable], patient_id: str | None, title: str) -> tuple[bytes, int]:
+    buf = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buf,
+        pagesize=A4,
+        leftMargin=15 * mm,
+        rightMargin=15 * mm,
+        topMargin=13 * mm,
+        bottomMargin=15 * mm,
+        title=title,
+        author="hipcheck",
+        subject="Movement screen report",
+    )
+    footer = _footer(patient_id)
+    doc.build(story, onFirstPage=footer, onLaterPages=footer)
+    return buf.getvalue(), doc.page
+
+
+def render_pdf_bytes(
+    assessment: Assessment,
+    *,
+    kinematics: pd.DataFrame | None = None,
+    key_frames: Sequence[np.ndarray] | None = None,
+    patient_id: str | None = None,
+    session_date: str | None = None,
+    sex: str | None = None,
+) -> tuple[bytes, int]:
+    """Return the PDF document and its page count (see :func:`render_pdf`)."""
+    report = build_report(assessment, patient_id=patient_id, session_date=session_date, sex=sex)
+    sex = sex if sex is not None else (assessment.options or {}).get("sex")
+    plot_png = None
+    if kinematics is not None and len(kinematics):
+        plot_png = figure_to_png(plot_timeseries(kinematics, assessment, sex=sex), dpi=170)
+    frames_png = [image_png(f) for f in key_frames or []]
+    title = report.title + (f" - {patient_id}" if patient_id else "")
+    pdf, pages = b"", 0
+    for level in _LEVELS:
+        story = _story(report, assessment, kinematics, plot_png, frames_png, level)
+        pdf, pages = _build(story, patient_id, _CONTROL.sub("", title))
+        if pages <= MAX_PAGES:
+            break
+    return pdf, pages
+
+
+def render_pdf(
+    assessment: Assessment,
+    out_path: str | os.PathLike[str],
+    *,
+    kinematics: pd.DataFrame | None = None,
+    key_frames: Sequence[np.ndarray] | None = None,
+    patient_id: str | None = None,
+    session_date: str | None = None,
+    sex: str | None = None,
+) -> Path:
+    """Write the report as an A4 PDF of one to three pages and return its path.
+
+    Parameters
+    ----------
+    assessment
+        The analysis to report.
+    out_path
+        The ``.pdf`` file to write.
+    kinematics
+        Per-frame kinematics; when given, the time-series plot is included.
+    key_frames
+        Annotated RGB frames (at most three are shown).
+    patient_id, session_date
+        Shown as entered; both optional.
+    sex
+        FPPA bands (default ``assessment.options["sex"]``, else unspecified).
+    """
+    pdf, _pages = render_pdf_bytes(
+        assessment,
+        kinematics=kinematics,
+        key_frames=key_frames,
+        patient_id=patient_id,
+        session_date=session_date,
+        sex=sex,
+    )
+    out = Path(out_path)
+    out.write_bytes(pdf)
+    return out
