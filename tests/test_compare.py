@@ -256,3 +256,27 @@ def test_phase_named_from_program() -> None:
     assert same.suggestion.text == (
         "Repeat the current phase 1 (Activation and motor control, weeks 1-2)."
     )
+
+
+@pytest.mark.parametrize(
+    ("b_value", "action", "text"),
+    [
+        (5.0, "maintain", "Continue maintenance."),
+        (14.0, "start", "Start a corrective program at phase 1"),
+    ],
+    ids=["steady", "worse"],
+)
+def test_after_maintenance_program(b_value: float, action: str, text: str) -> None:
+    a = make_assessment(
+        {"left": {"knee_valgus_deg": 4.0}}, overall="good", program={"kind": "maintenance"}
+    )
+    b = make_assessment({"left": {"knee_valgus_deg": b_value}}, overall="fair")
+    s = compare_sessions(a, b).suggestion
+    assert s.action == action and s.text.startswith(text)
+
+
+def test_nothing_comparable_says_so() -> None:
+    a = make_assessment({"left": {"knee_valgus_deg": 14.0}}, overall="fair")
+    b = make_assessment({"right": {"knee_valgus_deg": 14.0}}, overall="fair")
+    s = compare_sessions(a, b).suggestion
+    assert s.action == "repeat" and "no validated metric is comparable" in s.reasons[0]

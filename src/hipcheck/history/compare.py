@@ -100,8 +100,9 @@ class MetricChange:
 class PhaseSuggestion:
     """What to do with the program after a re-test.
 
-    ``action`` is ``progress`` (to ``next_phase``), ``repeat`` (stay in ``current_phase``)
-    or ``maintain`` (already in the last phase and improved).
+    ``action`` is ``progress`` (to ``next_phase``), ``repeat`` (stay in ``current_phase``),
+    ``maintain`` (improved in the last phase, or a maintenance program with nothing
+    worse) or ``start`` (a maintenance program and something got really worse).
     """
 
     action: str
@@ -222,7 +223,9 @@ def next_phase_suggestion(
 
     Progress when nothing got really worse and either at least one metric really
     improved or every measured metric of session B is now rated good; otherwise
-    repeat the current phase. Indicative metrics never drive the suggestion.
+    repeat the current phase. After a maintenance program (``kind="maintenance"``):
+    continue it unless something got really worse, then start a corrective program.
+    Indicative metrics never drive the suggestion.
 
     Parameters
     ----------
@@ -233,7 +236,7 @@ def next_phase_suggestion(
     current_phase
         Phase the person has been doing (1-3).
     program
-        The program followed (``assessment.json["program"]``), to name the phases.
+        The program followed (``assessment.json["program"]``): its kind and phase names.
     """
     current = min(max(int(current_phase), 1), LAST_PHASE)
     rated = [c for c in changes if not c.indicative and c.mdc is not None and c.change is not None]
@@ -248,10 +251,20 @@ def next_phase_suggestion(
     def name(c: MetricChange) -> str:
         return f"{c.metric} {c.side} ({c.change:+.1f})"
 
+    no_comparable = (
+        "no validated metric is comparable between the sessions (another stance side, "
+        "or not measurable): re-test with the same protocol"
+    )
+    worse_reason = "worsened beyond the MDC: " + ", ".join(name(c) for c in worse)
+    if (program or {}).get("kind") == "maintenance":
+        if worse:
+            text = "Start a corrective program at phase 1 (see the re-test's program)."
+            return PhaseSuggestion("start", current, 1, text, [worse_reason])
+        reasons = ["nothing worsened beyond the MDC"] if rated else [no_comparable]
+        return PhaseSuggestion("maintain", current, current, "Continue maintenance.", reasons)
     if worse:
-        reasons = ["worsened beyond the MDC: " + ", ".join(name(c) for c in worse)]
         return PhaseSuggestion(
-            "repeat", current, current, f"Repeat the current {label(current)}.", reasons
+            "repeat", current, current, f"Repeat the current {label(current)}.", [worse_reason]
         )
     if better or all_good:
         reasons = []
@@ -264,7 +277,10 @@ def next_phase_suggestion(
             return PhaseSuggestion("maintain", current, LAST_PHASE, text, reasons)
         text = f"Progress to {label(current + 1)}."
         return PhaseSuggestion("progress", current, current + 1, text, reasons)
-    reasons = ["no change beyond the minimum detectable change and findings remain"]
+    if rated:
+        reasons = ["no change beyond the minimum detectable change and findings remain"]
+    else:
+        reasons = [no_comparable]
     return PhaseSuggestion(
         "repeat", current, current, f"Repeat the current {label(current)}.", reasons
     )
