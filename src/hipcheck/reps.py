@@ -7,7 +7,7 @@ larger ``pelvis_y_px`` is a lower pelvis.
 Method (``../shared/reference/clinical.md`` §2.5, [HEUR] parts marked):
 
 1. **Baseline**: the first run of at least 0.3 s with both feet at the same height and
-   a still pelvis (within 1.5 % of leg length both ways: bilateral quiet stance)
+   a still pelvis (slower than 0.1 leg lengths per second: bilateral quiet stance)
    [HEUR]. Without one, the highest standing frames are used and the assessment
    says so.
 2. **Depth** = (pelvis y - baseline pelvis y) / standing leg length (+ = lower).
@@ -21,7 +21,8 @@ Method (``../shared/reference/clinical.md`` §2.5, [HEUR] parts marked):
 4. **Task and stance side** per rep, from the feet relative to their baseline heights
    at the bottom frame: a foot lifted above its floor level -> single-leg squat on
    the other foot; a foot lowered below its baseline (stepping down off a box) ->
-   step-down on the other foot; neither -> double-leg squat.
+   step-down on the other foot; neither -> double-leg squat. Single-leg reps of one
+   clip then take the majority task (one protocol per clip).
 5. **Peak knee flexion** = the lowest pelvis frame (Herrington/Munro "lowest point").
 """
 
@@ -37,7 +38,7 @@ from hipcheck.config import AnalysisConfig
 
 #: [HEUR] thresholds, in leg lengths unless stated.
 BASELINE_PELVIS_TOL = 0.03
-BASELINE_STILL_TOL = 0.015  # pelvis movement allowed in quiet stance
+BASELINE_MAX_SPEED = 0.1  # pelvis speed in quiet stance, leg lengths per second
 BASELINE_FEET_TOL = 0.04
 BASELINE_MIN_S = 0.3
 BASELINE_MAX_S = 1.5
@@ -99,8 +100,8 @@ def find_baseline(kin: pd.DataFrame, fps: float) -> Baseline:
     """Find the standing baseline (bilateral quiet stance) near the start of the clip.
 
     The first run of at least ``BASELINE_MIN_S`` in which both feet are at the same
-    height and the pelvis is still (within ``BASELINE_PELVIS_TOL`` leg lengths of the
-    run's median) [HEUR]. Without one, the frames with the highest pelvis are used and
+    height and the pelvis moves slower than ``BASELINE_MAX_SPEED`` [HEUR]. Without
+    one, the longest run of frames with the pelvis near its highest level is used and
     the baseline carries a note saying so.
 
     Parameters
@@ -126,15 +127,16 @@ def find_baseline(kin: pd.DataFrame, fps: float) -> Baseline:
     min_len = max(2, int(round(BASELINE_MIN_S * fps)))
     max_len = max(min_len, int(round(BASELINE_MAX_S * fps)))
     hip_x = (kin["left_hip_x_px"].to_numpy(float) + kin["right_hip_x_px"].to_numpy(float)) / 2
-    for start, stop in _runs(level_feet):
-        still = _still_part(pelvis[start:stop], hip_x[start:stop], BASELINE_STILL_TOL * leg_ref)
-        if still is not None and still[1] - still[0] >= min_len:
-            first = start + still[0]
-            frames = np.arange(first, min(start + still[1], first + max_len))
+    speed = np.hypot(np.gradient(hip_x), np.gradient(pelvis)) * fps
+    quiet = level_feet & (speed <= BASELINE_MAX_SPEED * leg_ref)
+    for start, stop in _runs(quiet):
+        if stop - start >= min_len:
+            frames = np.arange(start, min(stop, start + max_len))
             return _make_baseline(kin, frames, bilateral=True, left=left, right=right)
     stand_y = float(np.nanpercentile(pelvis[valid], 5))
     near_top = valid & (pelvis <= stand_y + BASELINE_PELVIS_TOL * leg_ref)
-    frames = np.flatnonzero(near_top)[:max_len]
+    start, stop = max(_runs(near_top), key=lambda r: min(r[1] - r[0], max_len) - 1e-6 * r[0])
+    frames = np.arange(start, min(stop, start + max_len))
     return _make_baseline(
         kin,
         frames,
@@ -147,22 +149,6 @@ def find_baseline(kin: pd.DataFrame, fps: float) -> Baseline:
             "before the first repetition."
         ),
     )
-
-
-def _still_part(pelvis_y: np.ndarray, pelvis_x: np.ndarray, tol: float) -> tuple[int, int] | None:
-    """Longest run (start, stop) in which the pelvis stays within ``tol`` of its median.
-
-    The median is taken over the first ``BASELINE_MIN_S``-ish part, so a weight shift
-    toward the stance leg at the end of quiet standing is cut off.
-    """
-    if pelvis_y.size == 0:
-        return None
-    head = slice(0, max(3, pelvis_y.size // 3))
-    still = (np.abs(pelvis_y - np.nanmedian(pelvis_y[head])) <= tol) & (
-        np.abs(pelvis_x - np.nanmedian(pelvis_x[head])) <= tol
-    )
-    runs = _runs(still)
-    return max(runs, key=lambda r: r[1] - r[0]) if runs else None
 
 
 def _make_baseline(
@@ -349,7 +335,24 @@ def detect_reps(
         else:
             rep.side = side
         (rejected if rep.flags else reps).append(rep)
+    if config.task == "auto":
+        _harmonise_single_leg_tasks(reps)
     return baseline, depth, reps, rejected
+
+
+def _harmonise_single_leg_tasks(reps: list[RepWindow]) -> None:
+    """Give every single-leg rep of a clip the majority task (ties: single-leg squat).
+
+    A free foot held forward can look lower than the floor in a frontal image, which
+    mimics a step-down; a clip is one protocol, so the majority decides [HEUR].
+    """
+    single = [r for r in reps if r.task in ("single_leg_squat", "step_down")]
+    if not single:
+        return
+    n_step = sum(r.task == "step_down" for r in single)
+    task = "step_down" if n_step > len(single) / 2 else "single_leg_squat"
+    for r in single:
+        r.task = task
 
 
 def _lower_foot(kin: pd.DataFrame, rep: RepWindow) -> str:
