@@ -144,7 +144,7 @@ def test_finding_maps_to_families_and_phases(lib, fid, severity, present, absent
         "pelvic_drop": "left pelvic drop",
         "knee_valgus": "left knee valgus",
         "trunk_lean": "left trunk lean",
-        "overall_poor": "overall movement quality (left side)",
+        "overall_poor": "overall movement quality on the left side",
         "asymmetry": "left left/right asymmetry",
     }[fid]
     for item in program.items:

@@ -56,7 +56,7 @@ def _by_level(value: Any, level: str) -> Any:
 def finding_label(finding: Finding, lib: Library) -> str:
     """Plain label for a finding, e.g. ``"left pelvic drop (poor)"``."""
     label = lib.mapping[finding.id]["label"]
-    if "{side}" in label:  # e.g. "overall movement quality ({side} side)"
+    if "{side}" in label:  # e.g. "overall movement quality on the {side} side"
         label = label.format(side=finding.side if finding.side in SIDES else "both")
     elif finding.side in SIDES:
         label = f"{finding.side} {label}"
