@@ -259,10 +259,11 @@ def _rep_table(r: Report, st: dict[str, ParagraphStyle]) -> list[Flowable]:
 
 
 def _program(r: Report, st: dict[str, ParagraphStyle], level: _Level) -> list[Flowable]:
-    out: list[Flowable] = [Paragraph("Exercise program", st["h2"])]
+    heading = Paragraph("Exercise program", st["h2"])
+    out: list[Flowable] = []
     if not r.phases:
-        out.append(Paragraph("No program was generated for this assessment.", st["base"]))
-    for phase in r.phases:
+        out += [heading, Paragraph("No program was generated for this assessment.", st["base"])]
+    for k, phase in enumerate(r.phases):
         rows = []
         for item in phase.items:
             name = f"<b>{esc(item.name)}</b>"
@@ -276,7 +277,8 @@ def _program(r: Report, st: dict[str, ParagraphStyle], level: _Level) -> list[Fl
             rows.append([Paragraph(name, st["cell"]), Paragraph(detail, st["cell"])])
         head = Paragraph(esc(phase.title), st["h3"])
         goal = Paragraph(esc(phase.goal), st["small"]) if phase.goal else Spacer(1, 0)
-        block: list[Flowable] = [head, goal]
+        # the section heading travels with the first phase (never orphaned)
+        block: list[Flowable] = [heading, head, goal] if k == 0 else [head, goal]
         if rows:
             table = Table(rows, colWidths=[62 * mm, 118 * mm])
             table.setStyle(TableStyle([

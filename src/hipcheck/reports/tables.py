@@ -232,7 +232,7 @@ def _rows(
                 cells.append(_mean_cell(reps, metric, lb, sex))
             depths = [r.depth for r in reps if r.depth is not None]
             depth = f"{100 * sum(depths) / len(depths):.0f}%" if depths else "-"
-            rows.append(RepRow(f"mean {side}", side, depth, cells, is_mean=True))
+            rows.append(RepRow("mean", side, depth, cells, is_mean=True))
     return rows
 
 

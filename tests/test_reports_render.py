@@ -1,0 +1,142 @@
+"""HTML and PDF reports for hand-made assessments (no pose model)."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from fixtures_assessment import (
+    make_assessment,
+    make_kinematics,
+    standing_pose,
+    with_long_names,
+)
+from hipcheck.model import Assessment
+from hipcheck.reports import report_format, write_report
+from hipcheck.reports.draw import key_frame
+from hipcheck.reports.metrics import worst_rep
+from hipcheck.reports.report_html import render_html
+from hipcheck.reports.report_pdf import render_pdf, render_pdf_bytes
+
+NASTY_ID = '<script>alert(1)</script> Zoë & "Łukasz" 李'
+
+CASES = {
+    "findings": lambda: make_assessment(),
+    "no-findings": lambda: make_assessment(findings=False),
+    "not-measurable": lambda: make_assessment(knee_status="not_measurable", pelvic_status="nm"),
+    "indicative-pelvis": lambda: make_assessment(pelvic_status="indicative"),
+    "long-names": lambda: with_long_names(make_assessment(pelvic_status="indicative")),
+    "no-program": lambda: make_assessment(program=False),
+}
+
+
+def _key_frames(a: Assessment) -> list[np.ndarray]:
+    img = np.full((640, 360, 3), 80, np.uint8)
+    return [key_frame(img, standing_pose(), worst_rep(a), a)]
+
+
+def pdf_page_count(pdf: bytes) -> int:
+    """Count page objects (``/Type /Page``, not ``/Pages``)."""
+    return len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", pdf))
+
+
+@pytest.fixture(scope="module")
+def kinematics():
+    return make_kinematics(make_assessment())
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_html_report_renders_self_contained(case, kinematics):
+    a = CASES[case]()
+    html = render_html(
+        a,
+        kinematics=kinematics,
+        key_frames=_key_frames(a),
+        patient_id=NASTY_ID,
+        session_date="2026-05-01",
+    )
+    assert html.startswith("<!DOCTYPE html>")
+    # no script element at all, and no external resources
+    assert "<script" not in html.lower()
+    assert not re.search(r"(src|href)\s*=\s*\"(?!data:)", html)
+    assert "http://" not in html and "https://" not in html
+    assert html.count('src="data:image/png;base64,') == 2  # plot + key frame
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; Zoë &amp; &#34;Łukasz&#34; 李" in html
+    # every rep is in the table
+    for rep in a.reps:
+        assert f"<td>{rep.index}</td>" in html
+    assert "not a diagnosis" in html
+
+
+def test_html_injection_from_every_free_text_field(kinematics):
+    a = with_long_names(make_assessment())
+    html = render_html(a, kinematics=kinematics)
+    assert "<img src=x" not in html and "&lt;img src=x onerror=alert(2)&gt;" in html
+    assert "<b>bold?</b>" not in html and "&lt;b&gt;bold?&lt;/b&gt;" in html
+    assert "alert(3)" in html and "<script>alert(3)" not in html
+    # the file name is shown (base name only) and escaped
+    assert "Zoë &amp; &#34;Łukasz&#34; 李.mp4" in html
+
+
+def test_html_states_status_where_the_number_would_be(kinematics):
+    html = render_html(make_assessment(knee_status="not_measurable", pelvic_status="indicative"))
+    assert html.count("knee not visible (side view)") >= 6
+    assert "indicative, not rated: hip landmarks do not follow pelvic tilt" in html
+    assert "~+7.0°" in html
+
+
+def test_html_without_findings_says_so():
+    html = render_html(make_assessment(findings=False))
+    assert "No findings" in html
+    assert 'class="finding' not in html
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_pdf_report_renders_in_one_to_three_pages(case, kinematics, tmp_path):
+    a = CASES[case]()
+    out = render_pdf(
+        a,
+        tmp_path / "report.pdf",
+        kinematics=kinematics,
+        key_frames=_key_frames(a),
+        patient_id=NASTY_ID,
+        session_date="1 May 2026",
+    )
+    data = out.read_bytes()
+    assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
+    assert 1 <= pdf_page_count(data) <= 3
+
+
+def test_pdf_shrinks_to_fit_three_pages(kinematics):
+    a = make_assessment()
+    for phase in a.program["phases"]:
+        phase["items"] = phase["items"] * 4  # a long program
+    frames = _key_frames(a) * 2
+    pdf, pages = render_pdf_bytes(a, kinematics=kinematics, key_frames=frames)
+    assert pages == pdf_page_count(pdf)
+    assert pages <= 3
+
+
+def test_pdf_without_plots_or_frames_is_short():
+    pdf, pages = render_pdf_bytes(make_assessment(findings=False, program=False))
+    assert pdf.startswith(b"%PDF") and 1 <= pages <= 2
+
+
+def test_pdf_embeds_dejavu_for_non_latin1_names():
+    pdf, _ = render_pdf_bytes(make_assessment(), patient_id="Zoë Łukasz 李")
+    assert b"DejaVuSans" in pdf  # the TTF from matplotlib, subset and embedded
+
+
+def test_write_report_registry(tmp_path, kinematics):
+    a = make_assessment()
+    html = write_report(a, tmp_path / "r.html", kinematics=kinematics, patient_id="A-1")
+    assert "A-1" in html.read_text(encoding="utf-8")
+    pdf = write_report(a, tmp_path / "r.out", "pdf")
+    assert pdf.read_bytes().startswith(b"%PDF")
+    assert report_format("x.PDF") == "pdf" and report_format("x", "HTML") == "html"
+    with pytest.raises(ValueError, match="Cannot tell"):
+        report_format("report.docx")
+    with pytest.raises(ValueError, match="Unknown report format"):
+        write_report(a, tmp_path / "r.txt", "docx")
