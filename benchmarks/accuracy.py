@@ -46,7 +46,12 @@ SEVERITY = {
     "none": (1.0, 1.0, 1.0),
     "moderate": (10.0, 5.0, 5.0),
     "marked": (18.0, 10.0, 10.0),
+    # one fault at a time, to separate what the hip landmarks follow
+    "drop_only": (0.0, 10.0, 0.0),
+    "lean_only": (0.0, 0.0, 10.0),
 }
+#: panel positions (single-leg tasks) that show one fault alone
+ISOLATED = {4: "drop_only", 12: "drop_only", 20: "lean_only", 9: "lean_only"}
 SIZES = [(480, 640), (360, 640), (640, 480), (540, 960)]
 FPS = [30.0, 24.0, 60.0, "vfr"]
 VARIANTS = [
@@ -71,6 +76,8 @@ def panel_specs(n: int = 24, seed: int = 0, quick: bool = False) -> list[tuple[s
         task = tasks[i % len(tasks)]
         side = ("left", "right")[(i // 2) % 2]
         severity = ("none", "moderate", "marked")[i % 3]
+        if task != "double_leg_squat" and i in ISOLATED:
+            severity = ISOLATED[i]
         fppa, drop, lean = SEVERITY[severity]
         fps = FPS[(i // 3) % len(FPS)]
         size = (360, 480) if quick else SIZES[(i // 5) % len(SIZES)]
@@ -157,9 +164,29 @@ def _slope(x: np.ndarray, y: np.ndarray) -> float:
     return float((dx * (y - y.mean())).sum() / den) if den > 1e-9 else float("nan")
 
 
+def _swap(name: str) -> str:
+    if name.startswith("left_"):
+        return "right_" + name[5:]
+    if name.startswith("right_"):
+        return "left_" + name[6:]
+    return name
+
+
+def model_view(truth: Truth) -> tuple[dict[str, np.ndarray], str]:
+    """Truth joints under the labels a pose model gives them, and the stance side it sees.
+
+    A model cannot tell a mirrored (selfie) image from a frontal one, so in mirrored
+    clips it calls the subject's left "right": compare like with like.
+    """
+    if not truth.meta.get("mirrored"):
+        return truth.joints, truth.reference_side
+    joints = {_swap(k): v for k, v in truth.joints.items()}
+    return joints, _swap(truth.reference_side + "_")[:-1]
+
+
 def landmark_angles(truth: Truth, xy: np.ndarray, smooth: bool) -> dict[str, np.ndarray]:
-    """Pelvic drop, trunk lean and FPPA from landmarks, with the truth's reference side."""
-    s = truth.reference_side
+    """Pelvic drop, trunk lean and FPPA from landmarks, with the stance side the model sees."""
+    s = model_view(truth)[1]
     o = "right" if s == "left" else "left"
     pts = {j: _lm(xy, j) for j in JOINTS}
     if smooth:
@@ -191,15 +218,16 @@ def measure_clip(path: Path, truth: Truth, backend: object) -> dict:
         raise RuntimeError(f"{path.name}: {xy.shape[0]} frames decoded, {truth.n_frames} in truth")
     res: dict = {"detected": float(series.detected.mean()), "series": series}
     leg = truth.leg_length_px
-    res["err"] = {j: np.hypot(*(_lm(xy, j) - truth.joints[j]).T) for j in JOINTS}
+    joints, stance = model_view(truth)
+    res["err"] = {j: np.hypot(*(_lm(xy, j) - joints[j]).T) for j in JOINTS}
     res["err_rel"] = {j: e / leg for j, e in res["err"].items()}
     raw = landmark_angles(truth, xy, smooth=False)
     res["follow"] = {
         "pelvic_drop_deg": _slope(truth.angles["pelvic_drop_deg"], raw["pelvic_drop_deg"]),
         "trunk_lean_deg": _slope(truth.angles["trunk_lean_deg"], raw["trunk_lean_deg"]),
     }
-    stance_fppa = "fppa_left_deg" if truth.reference_side == "left" else "fppa_right_deg"
-    res["follow"]["fppa_deg"] = _slope(truth.angles[stance_fppa], raw[stance_fppa])
+    res["follow"]["fppa_deg"] = _slope(truth.angles["fppa_deg"], raw[f"fppa_{stance}_deg"])
+    res["raw"] = raw
     sm = landmark_angles(truth, xy, smooth=True)
     phases = np.asarray(truth.phase)
     base = (phases == "baseline") & (truth.t_s >= 0.2)
@@ -210,12 +238,30 @@ def measure_clip(path: Path, truth: Truth, backend: object) -> dict:
         limbs = ["left", "right"] if truth.side == "both" else [truth.reference_side]
         keys += [f"fppa_{limb}_deg" for limb in limbs]
         for k in keys:
-            measured = float(sm[k][b] - np.nanmean(sm[k][base]))
+            mk = _swap_key(k) if truth.meta.get("mirrored") else k
+            measured = float(sm[mk][b] - np.nanmean(sm[mk][base]))
             rows.append(
                 (k.replace("_left", "").replace("_right", ""), measured, rep["bottom_rel"][k])
             )
     res["bottom_rows"] = rows
+    if truth.side != "both":
+        # per-frame, baseline-relative: landmark hip-line angle vs true drop and true lean
+        def rel(a: np.ndarray) -> np.ndarray:
+            return a - np.nanmean(a[base])
+
+        res["pelvis_frames"] = np.stack(
+            [
+                rel(raw["pelvic_drop_deg"].astype(float)),
+                rel(truth.angles["pelvic_drop_deg"]),
+                rel(truth.angles["trunk_lean_deg"]),
+            ],
+            axis=1,
+        )
     return res
+
+
+def _swap_key(key: str) -> str:
+    return key.replace("left", "@").replace("right", "left").replace("@", "right")
 
 
 def _fmt(values: list[float]) -> str:
@@ -240,7 +286,8 @@ def run_analysis(path: Path, truth: Truth, series: object) -> dict:
         near = min(reps, key=lambda r: abs(r.bottom_s - rep["bottom_s"]))
         if abs(near.bottom_s - rep["bottom_s"]) > 0.5:
             continue
-        out["side_ok"] += int(near.side == rep["side"])
+        apparent = truth.meta.get("apparent_side", rep["side"])
+        out["side_ok"] += int(near.side == apparent)
         for metric, key in (
             ("pelvic_drop_deg", "pelvic_drop_deg"),
             ("trunk_lean_deg", "trunk_lean_deg"),
@@ -253,6 +300,7 @@ def run_analysis(path: Path, truth: Truth, series: object) -> dict:
         for limb, mv in (near.metrics.get("knee_valgus_deg") or {}).items():
             if mv is not None and mv.bottom is not None:
                 key = f"fppa_{limb}_deg"
+                key = _swap_key(key) if truth.meta.get("mirrored") else key
                 out["rows"].append(
                     (
                         "knee_valgus_deg",
@@ -268,7 +316,7 @@ def run_analysis(path: Path, truth: Truth, series: object) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="8 short, small clips")
-    parser.add_argument("--out", default="benchmarks/out/accuracy", help="clip folder")
+    parser.add_argument("--out", default="benchmarks/results/accuracy", help="clip folder")
     parser.add_argument("--n", type=int, default=None, help="number of clips (default 24)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--analysis", action="store_true", help="also run the full analysis")
@@ -287,6 +335,7 @@ def main() -> None:
     follow: dict[str, list[tuple[float, float]]] = defaultdict(list)
     bottom: dict[str, list[tuple[float, float]]] = defaultdict(list)
     by_type: dict[str, list[float]] = defaultdict(list)
+    pelvis_frames = []
     analyses = []
     print(
         f"{'clip':<70} {'frames':>6} {'detect':>7} {'knee px':>8} {'ankle px':>8} {'hip slope':>9}"
@@ -308,6 +357,8 @@ def main() -> None:
             rng_k = np.ptp(truth.angles[k if k != "fppa_deg" else "fppa_deg"])
             if rng_k > 3.0 or (k == "pelvic_drop_deg" and true_range > 3.0):
                 follow[k].append((v, rng_k))
+        if "pelvis_frames" in r:
+            pelvis_frames.append(r["pelvis_frames"])
         for k, m, t in r["bottom_rows"]:
             bottom[k].append((m, t))
         stance = truth.reference_side
@@ -347,6 +398,17 @@ def main() -> None:
         print(
             f"  {k:<18} clips {len(s):>2}  median {np.nanmedian(s):5.2f}"
             f"  range {np.nanmin(s):5.2f}..{np.nanmax(s):5.2f}"
+        )
+
+    if pelvis_frames:
+        pf = np.concatenate(pelvis_frames)
+        pf = pf[np.isfinite(pf).all(axis=1)]
+        design = np.column_stack([pf[:, 1], pf[:, 2], np.ones(len(pf))])
+        coef, *_ = np.linalg.lstsq(design, pf[:, 0], rcond=None)
+        print(
+            f"  pooled over {len(pelvis_frames)} single-leg clips, {len(pf)} frames:"
+            f" landmark hip-line angle = {coef[0]:+.2f} x true pelvic drop"
+            f" {coef[1]:+.2f} x true trunk lean (baseline-relative)"
         )
 
     print("\nAt the true bottom frames, landmarks (6 Hz Butterworth), baseline-relative vs truth")

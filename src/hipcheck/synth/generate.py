@@ -299,6 +299,13 @@ def truth_from_frames(spec: ClipSpec, seed: int, frames: list[FrameTruth]) -> Tr
     meta = {
         "rotation": int(spec.rotation) % 360,
         "mirrored": bool(spec.mirrored),
+        # a pose model cannot see that an image is mirrored: it labels the subject's
+        # left (on the image left) as "right", so a side-blind analysis finds this side
+        "apparent_side": (
+            {"left": "right", "right": "left"}.get(spec.stance, spec.stance)
+            if spec.mirrored
+            else spec.stance
+        ),
         "vfr": bool(spec.vfr),
         "seed": int(seed),
         "spec": spec.to_dict(),

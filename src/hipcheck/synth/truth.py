@@ -6,7 +6,10 @@ mirroring, x right, y down; sides are the subject's):
 - ``task``, ``side`` (stance side, ``both`` for double-leg squats), ``reference_side``
   (the side the signed angles refer to: the stance side, or ``left`` for ``both``),
   ``fps``, ``size`` [w, h], ``n_frames``, ``duration_s``, ``rotation``, ``mirrored``,
-  ``seed``, ``spec`` (the :class:`~hipcheck.synth.generate.ClipSpec` used);
+  ``seed``, ``spec`` (the :class:`~hipcheck.synth.generate.ClipSpec` used),
+  ``apparent_side``: the stance side a pose model reports (swapped when mirrored: the
+  model labels sides as if the view were not mirrored; joints here keep the
+  subject's true sides);
 - ``t_s`` per frame, ``phase`` per frame (``baseline``, ``setup``, ``shift``, ``lift``,
   ``hold``, ``rep``, ``top``, ``lower``, ``unshift``, ``end``);
 - ``joints``: per joint (``left_hip``, ``right_knee``, ``left_toe``... toe = foot
