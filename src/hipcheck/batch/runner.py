@@ -1,0 +1,504 @@
+"""Run clip jobs: one per-clip function, three ways to execute it.
+
+:func:`analyze_clip` is the unit of work: it analyses one clip into its folder and
+writes ``status.json`` last. It runs unchanged in this process (``workers=1``), in a
+local process pool (``spawn`` start method: MediaPipe is not fork-safe) or on Dask
+distributed workers, so every way gives the same files. :func:`run_batch` decides
+what needs doing (skips clips already done), runs it, logs each outcome and rebuilds
+the tables from the clip folders.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing as mp
+import os
+import socket
+import time
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hipcheck import __version__
+from hipcheck.batch.discover import ClipJob, discover_inputs, read_manifest
+from hipcheck.batch.files import (
+    LANDMARKS,
+    STATUS_VERSION,
+    RunLog,
+    clips_dir,
+    now_iso,
+    read_status,
+    reset_clip_dir,
+    write_status,
+)
+from hipcheck.batch.tables import build_tables, write_tables
+from hipcheck.config import AnalysisConfig
+from hipcheck.errors import HipcheckError
+
+#: (clip_id, frames done, frames expected or None)
+FrameProgress = Callable[[str, int, "int | None"], None]
+_PROGRESS_EVERY_S = 0.2  # workers report frames at most this often (queue traffic)
+_INTERNAL_HINT = (
+    "This is a bug in hipcheck, not a problem with the clip; please report it with "
+    "the clip's status.json."
+)
+
+
+def _video_facts(path: str) -> dict[str, Any]:
+    """Probe a video for the clips table when the analysis failed before reading it."""
+    from hipcheck.io.video import probe_video
+
+    try:
+        return probe_video(path).to_dict()
+    except (HipcheckError, OSError, ValueError):
+        return {}
+
+
+def analyze_clip(
+    job: ClipJob,
+    out_dir: str | Path,
+    config: AnalysisConfig,
+    *,
+    from_landmarks: bool = False,
+    max_side: int | None = None,
+    model: str | None = None,
+    progress: Callable[[int, int | None], None] | None = None,
+) -> dict[str, Any]:
+    """Analyse one clip into ``out_dir/clips/<clip_id>/``; return its status.
+
+    The landmarks are saved as soon as the pose model has run, so a clip that fails
+    later (nothing measurable) can be re-analysed without the model. User errors
+    (:class:`HipcheckError`) become a ``failed`` status with code, message and hint;
+    any other exception too (code ``internal``, with the traceback), so one bad clip
+    never stops a batch.
+
+    Parameters
+    ----------
+    job
+        The clip.
+    out_dir
+        Batch output folder.
+    config
+        Default analysis options; the job's manifest overrides are applied on top.
+    from_landmarks
+        Re-analyse the stored ``landmarks.parquet`` instead of running the pose model
+        (falls back to the video when there are none).
+    max_side, model
+        Passed to the pose model (see :func:`hipcheck.pose.extract_landmarks`).
+    progress
+        ``progress(frames_done, frames_expected)`` while the pose model runs.
+
+    Returns
+    -------
+    dict
+        The content of ``status.json``: ``clip_id``, ``path``, ``status`` (``ok`` or
+        ``failed``), ``error`` (code, message, hint) or None, ``analysed_from``
+        (``video`` or ``landmarks``), ``config``, ``metadata``, ``video`` facts and timing.
+    """
+    from hipcheck.io.landmarks import load_landmarks, save_landmarks
+    from hipcheck.pipeline import analyze_landmarks
+    from hipcheck.pose import extract_landmarks
+
+    clip_dir = clips_dir(out_dir) / job.clip_id
+    landmarks = clip_dir / LANDMARKS
+    use_stored = from_landmarks and landmarks.is_file()
+    reset_clip_dir(clip_dir, keep_landmarks=use_stored)
+    started, t0 = now_iso(), time.perf_counter()
+    status: dict[str, Any] = {
+        "status_version": STATUS_VERSION,
+        "clip_id": job.clip_id,
+        "path": job.path,
+        "rel": job.rel,
+        "status": "failed",
+        "error": None,
+        "analysed_from": "landmarks" if use_stored else "video",
+        "config": None,
+        "metadata": job.metadata,
+        "video": {},
+        "n_reps": None,
+        "started_at": started,
+        "hipcheck_version": __version__,
+        "host": socket.gethostname(),
+        "pid": os.getpid(),
+    }
+    series = None
+    try:
+        clip_config = job.config(config)
+        status["config"] = clip_config.to_dict()
+        if use_stored:
+            series = load_landmarks(landmarks)
+        else:
+            series = extract_landmarks(job.path, model=model, max_side=max_side, progress=progress)
+            save_landmarks(series, landmarks)
+        analysis = analyze_landmarks(series, clip_config)
+        analysis.save(clip_dir)
+        status["status"] = "ok"
+        status["n_reps"] = len(analysis.assessment.reps)
+    except HipcheckError as exc:
+        status["error"] = {"code": exc.code, "message": exc.message, "hint": exc.hint}
+    except Exception as exc:  # noqa: BLE001 (one broken clip must not stop the batch)
+        status["error"] = {
+            "code": "internal",
+            "message": f"{type(exc).__name__}: {exc}",
+            "hint": _INTERNAL_HINT,
+            "traceback": traceback.format_exc(),
+        }
+    status["video"] = dict(series.video) if series is not None else _video_facts(job.path)
+    status["finished_at"] = now_iso()
+    status["elapsed_s"] = round(time.perf_counter() - t0, 3)
+    write_status(clip_dir, status)
+    return status
+
+
+# --- local pool -------------------------------------------------------------------------
+
+_queue: Any = None  # set in each pool worker by _init_worker
+
+
+def _init_worker(queue: Any) -> None:
+    global _queue
+    _queue = queue
+
+
+def _throttled(clip: str, send: Callable[[tuple], None]) -> Callable[[int, int | None], None]:
+    last = [0.0]
+
+    def report(done: int, total: int | None) -> None:
+        now = time.monotonic()
+        if now - last[0] >= _PROGRESS_EVERY_S or (total is not None and done >= total):
+            last[0] = now
+            send((clip, done, total))
+
+    return report
+
+
+def _pool_task(job: ClipJob, out_dir: str, config: AnalysisConfig, kw: dict) -> dict[str, Any]:
+    progress = _throttled(job.clip_id, _queue.put) if _queue is not None else None
+    return analyze_clip(job, out_dir, config, progress=progress, **kw)
+
+
+def _drain(queue: Any, on_frames: FrameProgress | None) -> None:
+    while True:
+        try:
+            clip, done, total = queue.get_nowait()
+        except Exception:  # noqa: BLE001 (queue.Empty, or the queue went away at shutdown)
+            return
+        if on_frames is not None:
+            on_frames(clip, done, total)
+
+
+def _run_serial(
+    work: Sequence[tuple[ClipJob, dict]],
+    out_dir: str,
+    config: AnalysisConfig,
+    on_frames: FrameProgress | None,
+) -> Iterator[dict[str, Any]]:
+    for job, kw in work:
+        progress = None
+        if on_frames is not None:
+            progress = _throttled(job.clip_id, lambda m: on_frames(*m))
+        yield analyze_clip(job, out_dir, config, progress=progress, **kw)
+
+
+def _run_pool(
+    work: Sequence[tuple[ClipJob, dict]],
+    out_dir: str,
+    config: AnalysisConfig,
+    workers: int,
+    on_frames: FrameProgress | None,
+) -> Iterator[dict[str, Any]]:
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(queue,)
+    )
+    try:
+        pending: dict[Future, ClipJob] = {}
+        for job, kw in work:
+            pending[pool.submit(_pool_task, job, out_dir, config, kw)] = job
+        while pending:
+            done, _ = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
+            _drain(queue, on_frames)
+            for fut in done:
+                pending.pop(fut)
+                yield fut.result()
+    finally:
+        # Ctrl-C or an error: drop queued clips; running ones stop with the interrupt
+        # (SIGINT reaches the whole process group) and never write an ok status.
+        pool.shutdown(wait=True, cancel_futures=True)
+        queue.close()
+
+
+# --- Dask distributed -------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def dask_client(scheduler: str, workers: int | None) -> Iterator[Any]:
+    """Yield a Dask client: ``local`` starts a LocalCluster here, else connect to ADDRESS."""
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError as exc:  # pragma: no cover - distributed is a dependency
+        raise HipcheckError(
+            "Dask distributed is not installed.", "pip install 'distributed>=2024.1'"
+        ) from exc
+    if scheduler == "local":
+        cluster = LocalCluster(
+            n_workers=workers or min(os.cpu_count() or 1, 4),
+            threads_per_worker=1,  # the pose model already uses the cores it has
+            processes=True,
+            dashboard_address=None,
+        )
+        with cluster, Client(cluster) as client:
+            yield client
+        return
+    try:
+        client = Client(scheduler, timeout="20s")
+    except (OSError, TimeoutError) as exc:
+        raise HipcheckError(
+            f"Cannot reach the Dask scheduler at {scheduler} ({exc}).",
+            "Start one with `dask scheduler` and workers with `dask worker ADDRESS "
+            "--nthreads 1` (see docs/BATCH.md), or use --scheduler local.",
+        ) from exc
+    with client:
+        yield client
+
+
+def _run_dask(
+    work: Sequence[tuple[ClipJob, dict]],
+    out_dir: str,
+    config: AnalysisConfig,
+    scheduler: str,
+    workers: int | None,
+) -> Iterator[dict[str, Any]]:
+    from distributed import as_completed
+
+    with dask_client(scheduler, workers) as client:
+        futures = []
+        for job, kw in work:
+            futures.append(
+                client.submit(analyze_clip, job, out_dir, config, **kw, pure=False, retries=0)
+            )
+        try:
+            for fut in as_completed(futures):
+                yield fut.result()
+        finally:
+            client.cancel(futures)
+
+
+# --- the batch --------------------------------------------------------------------------
+
+
+@dataclass
+class BatchResult:
+    """What a batch run did.
+
+    Attributes
+    ----------
+    out_dir
+        Output folder.
+    total, done, skipped, failed
+        Clips in the batch; analysed successfully in this run; skipped because a
+        previous run finished them; failed (in this run).
+    failures
+        One dict per failed clip: ``clip_id``, ``path``, ``code``, ``message``, ``hint``.
+    no_reps
+        Clip ids analysed ok but without any measurable repetition.
+    tables
+        Paths of ``reps.csv``, ``reps.parquet``, ``clips.csv``, ``clips.parquet``.
+    elapsed_s
+        Wall time of the run.
+    """
+
+    out_dir: Path
+    total: int = 0
+    done: int = 0
+    skipped: int = 0
+    failed: int = 0
+    failures: list[dict[str, Any]] = field(default_factory=list)
+    no_reps: list[str] = field(default_factory=list)
+    tables: dict[str, Path] = field(default_factory=dict)
+    elapsed_s: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """True when no clip failed."""
+        return self.failed == 0
+
+
+def default_workers(n_clips: int) -> int:
+    """min(usable CPUs, clips), at least 1."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, n_clips))
+
+
+def _needs_work(
+    job: ClipJob, out_dir: str, config: AnalysisConfig, overwrite: bool, reanalyze: bool
+) -> dict | None:
+    """Return the keyword options for :func:`analyze_clip`, or None to skip the clip."""
+    clip_dir = clips_dir(out_dir) / job.clip_id
+    if reanalyze:
+        return {"from_landmarks": True}
+    status = read_status(clip_dir)
+    if overwrite or status is None or status.get("status") != "ok":
+        return {"from_landmarks": False}
+    try:
+        wanted = job.config(config).to_dict()
+    except HipcheckError:
+        return {"from_landmarks": False}
+    if status.get("config") != wanted:
+        # Options changed since that run: the stored landmarks are still valid.
+        return {"from_landmarks": True}
+    return None
+
+
+def run_batch(
+    inputs: Sequence[str | Path] | None = None,
+    out_dir: str | Path = "hipcheck-batch",
+    *,
+    manifest: str | Path | None = None,
+    config: AnalysisConfig | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    overwrite: bool = False,
+    reanalyze: bool = False,
+    max_side: int | None = None,
+    model: str | Path | None = None,
+    progress: bool = True,
+) -> BatchResult:
+    """Analyse many clips into ``out_dir`` and build the aggregate tables.
+
+    Parameters
+    ----------
+    inputs
+        Files, folders (scanned recursively for video suffixes) or glob patterns.
+    out_dir
+        Output folder: ``clips/<clip-id>/`` per clip, ``reps.{csv,parquet}``,
+        ``clips.{csv,parquet}``, ``run.log``.
+    manifest
+        CSV with a ``path`` column (relative to the manifest) and metadata columns;
+        ``task``/``side``/``sex`` cells override ``config`` per clip. Use instead of
+        ``inputs``.
+    config
+        Default analysis options.
+    workers
+        Local worker processes (default: min(CPUs, clips)); 1 runs in this process.
+        With ``scheduler="local"``: the LocalCluster's worker count.
+    scheduler
+        None for local processes; ``"local"`` for an in-process Dask LocalCluster;
+        else a Dask scheduler address (``tcp://host:8786``). Workers must see the
+        videos and ``out_dir`` at the same paths (shared file system).
+    overwrite
+        Re-analyse clips that are already done.
+    reanalyze
+        Recompute every clip from its stored landmarks (no pose model).
+    max_side, model
+        Pose model options (see :func:`hipcheck.pipeline.analyze_video`).
+    progress
+        Show a progress bar (clips, and frames of the running clips) on stderr.
+
+    Returns
+    -------
+    BatchResult
+
+    Raises
+    ------
+    HipcheckError
+        No inputs, bad manifest, unreachable scheduler. Failures of single clips are
+        not raised: they are rows of the clips table and entries of ``failures``.
+    """
+    t0 = time.perf_counter()
+    if manifest is not None and inputs:
+        raise HipcheckError("Give either inputs or a manifest, not both.", "Pick one.")
+    if manifest is not None:
+        jobs = read_manifest(manifest)
+    elif inputs:
+        jobs = discover_inputs(inputs)
+    else:
+        raise HipcheckError("No inputs given.", "Pass files, folders or globs, or --manifest.")
+    config = config or AnalysisConfig()
+    out = Path(out_dir).expanduser().resolve()
+    clips_dir(out).mkdir(parents=True, exist_ok=True)
+    result = BatchResult(out_dir=out, total=len(jobs))
+    base_kw = {"max_side": max_side, "model": None if model is None else str(model)}
+    work = []
+    for job in jobs:
+        kw = _needs_work(job, str(out), config, overwrite, reanalyze)
+        if kw is None:
+            result.skipped += 1
+        else:
+            work.append((job, {**kw, **base_kw}))
+
+    from hipcheck.batch.progress import BatchProgress
+
+    n_workers = workers or default_workers(len(work))
+    with RunLog(out / "run.log") as log, BatchProgress(jobs, enabled=progress) as bar:
+        how = f"scheduler {scheduler}" if scheduler else f"{min(n_workers, len(work))} worker(s)"
+        log.write(
+            f"run start: {len(jobs)} clips, {len(work)} to analyse, {result.skipped} already "
+            f"done; {how}; hipcheck {__version__}; options {config.to_dict()}"
+            + ("; reanalyze" if reanalyze else "")
+            + ("; overwrite" if overwrite else "")
+        )
+        bar.advance(result.skipped)
+        if scheduler:
+            outcomes = _run_dask(work, str(out), config, scheduler, workers)
+        elif n_workers <= 1 or len(work) <= 1:
+            outcomes = _run_serial(work, str(out), config, bar.frames)
+        else:
+            outcomes = _run_pool(work, str(out), config, n_workers, bar.frames)
+        try:
+            for status in outcomes:
+                bar.finish(status["clip_id"])
+                _record(result, status, log)
+        except KeyboardInterrupt:
+            log.write("run interrupted (Ctrl-C): finished clips are kept; re-run to resume")
+            raise
+        finally:
+            with contextlib.suppress(Exception):
+                outcomes.close()  # type: ignore[union-attr]
+            reps, clips = build_tables(jobs, out)
+            result.tables = write_tables(reps, clips, out)
+        result.no_reps = [
+            r["clip_id"]
+            for r in clips.to_dict("records")
+            if r["status"] == "ok" and not r["n_reps"]
+        ]
+        result.elapsed_s = time.perf_counter() - t0
+        log.write(
+            f"run end: {result.done} analysed, {result.skipped} skipped, {result.failed} "
+            f"failed, {len(result.no_reps)} ok without measurable reps; "
+            f"{result.elapsed_s:.1f} s"
+        )
+    return result
+
+
+def _record(result: BatchResult, status: dict[str, Any], log: RunLog) -> None:
+    where = f"{status['clip_id']} ({status['rel']})"
+    if status["status"] == "ok":
+        result.done += 1
+        log.write(
+            f"ok      {where}: {status['n_reps']} reps from {status['analysed_from']}, "
+            f"{status['elapsed_s']:.1f} s on {status['host']}"
+        )
+        return
+    err = status["error"] or {}
+    result.failed += 1
+    result.failures.append(
+        {
+            "clip_id": status["clip_id"],
+            "path": status["path"],
+            "code": err.get("code"),
+            "message": err.get("message"),
+            "hint": err.get("hint"),
+        }
+    )
+    log.write(
+        f"failed  {where}: [{err.get('code')}] {err.get('message')}"
+        + (f"\n{err['traceback']}" if err.get("traceback") else "")
+    )

@@ -1,0 +1,214 @@
+"""Aggregate tables of a batch, rebuilt from the clip folders.
+
+``reps``: one row per repetition and limb (:func:`hipcheck.tables.reps_table`) of every
+clip analysed ok, with ``clip_id`` and the manifest metadata in front.
+
+``clips``: one row per clip of the batch: ``status`` (``ok``, ``failed``, or ``pending``
+when no run has finished it yet), the error code/message/hint, how it was analysed,
+the task, rep count, overall rating, findings and quality notes, the video facts,
+per-side summary values (``{side}_{metric}_{mean,sd,n,status,rating}``), then timing.
+
+Metadata columns keep their manifest names unless a result column of either table has
+that name (``task``, ``side``, ``path``, ...); then they are called ``manifest_<name>``.
+Because the tables are rebuilt from the folders at the end of every run, a re-run or
+a resumed run converges to the same tables.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from hipcheck.batch.discover import ClipJob
+from hipcheck.batch.files import atomic_write_bytes, clips_dir, read_status
+from hipcheck.model import Assessment
+from hipcheck.tables import reps_table
+
+#: video facts copied into the clips table (from ``status.json``)
+VIDEO_COLUMNS = (
+    "container",
+    "codec",
+    "width",
+    "height",
+    "rotation",
+    "fps",
+    "duration_s",
+    "n_frames",
+    "vfr",
+    "frames_decoded",
+    "frames_lost",
+    "frames_with_person",
+)
+#: columns that depend on the machine or the moment, not on the clip (tests ignore them)
+TIMING_COLUMNS = ("pose_fps", "elapsed_s", "finished_at")
+_STATS = ("mean", "sd", "n", "status", "rating")
+#: (summary side, summary key, column stem)
+_SUMMARY = [
+    (side, f"{m}_deg", f"{side}_{m}")
+    for side in ("left", "right")
+    for m in ("pelvic_drop", "knee_valgus", "trunk_lean")
+] + [
+    ("both", "pelvic_drop_deg", "both_pelvic_drop"),
+    ("both", "knee_valgus_deg_left", "both_knee_valgus_left"),
+    ("both", "knee_valgus_deg_right", "both_knee_valgus_right"),
+    ("both", "trunk_lean_deg", "both_trunk_lean"),
+    ("both", "kasr", "both_kasr"),
+]
+
+
+def summary_columns() -> list[str]:
+    """Return the per-side summary columns of the clips table, in order."""
+    cols = []
+    for side in ("left", "right", "both"):
+        cols.append(f"{side}_n_reps")
+        cols += [f"{stem}_{s}" for sd, _, stem in _SUMMARY if sd == side for s in _STATS]
+    return cols
+
+
+def clip_columns() -> list[str]:
+    """All clips-table columns except ``clip_id`` and the metadata."""
+    return [
+        "path",
+        "rel",
+        "status",
+        "error_code",
+        "error_message",
+        "error_hint",
+        "analysed_from",
+        "task",
+        "n_reps",
+        "overall_rating",
+        "findings",
+        "quality",
+        *VIDEO_COLUMNS,
+        *summary_columns(),
+        "hipcheck_version",
+        *TIMING_COLUMNS,
+    ]
+
+
+def _summary_values(summary: dict[str, Any]) -> dict[str, Any]:
+    row: dict[str, Any] = {}
+    for side in ("left", "right", "both"):
+        row[f"{side}_n_reps"] = (summary.get(side) or {}).get("n_reps", 0)
+    for side, key, stem in _SUMMARY:
+        entry = (summary.get(side) or {}).get(key) or {}
+        for s in _STATS:
+            row[f"{stem}_{s}"] = entry.get(s)
+    return row
+
+
+def clip_row(job: ClipJob, status: dict[str, Any] | None, assessment: Assessment | None) -> dict:
+    """One clips-table row (without metadata) from a clip's status and assessment."""
+    row: dict[str, Any] = dict.fromkeys(clip_columns())
+    row.update(path=job.path, rel=job.rel, status="pending")
+    if status is None:
+        return row
+    err = status.get("error") or {}
+    video = status.get("video") or {}
+    row.update(
+        status=status.get("status"),
+        error_code=err.get("code"),
+        error_message=err.get("message"),
+        error_hint=err.get("hint"),
+        analysed_from=status.get("analysed_from"),
+        hipcheck_version=status.get("hipcheck_version"),
+        pose_fps=video.get("pose_fps"),
+        elapsed_s=status.get("elapsed_s"),
+        finished_at=status.get("finished_at"),
+        **{k: video.get(k) for k in VIDEO_COLUMNS},
+    )
+    if assessment is not None:
+        row.update(
+            task=assessment.task,
+            n_reps=len(assessment.reps),
+            overall_rating=assessment.overall_rating,
+            findings=";".join(f"{f.id}:{f.side}:{f.severity}" for f in assessment.findings),
+            quality=" | ".join(assessment.quality),
+            **_summary_values(assessment.summary),
+        )
+    return row
+
+
+def reserved_columns() -> set[str]:
+    """Return the result columns of both tables (metadata with such a name is renamed)."""
+    reps = reps_table(Assessment(video={}, task="", reps=[]))
+    return {"clip_id", *reps.columns, *clip_columns()}
+
+
+def metadata_column(key: str) -> str:
+    """Column name of a metadata key in both tables (``manifest_<key>`` on a clash)."""
+    return f"manifest_{key}" if key in reserved_columns() else key
+
+
+def _with_metadata(df: pd.DataFrame, metadata: dict[str, str]) -> pd.DataFrame:
+    front = {metadata_column(key): value for key, value in metadata.items()}
+    meta = pd.DataFrame({k: [v] * len(df) for k, v in front.items()}, index=df.index)
+    return pd.concat([meta, df], axis=1)
+
+
+def _load_assessment(clip_dir: Path) -> Assessment:
+    doc = json.loads((clip_dir / "assessment.json").read_text(encoding="utf-8"))
+    return Assessment.from_dict(doc)
+
+
+def build_tables(jobs: Sequence[ClipJob], out_dir: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Rebuild the ``reps`` and ``clips`` tables from the clip folders of ``jobs``.
+
+    Rows follow the order of ``jobs``. A clip counts as done only if its
+    ``status.json`` says ``ok`` (and then its ``assessment.json`` is complete, because
+    the status is written last).
+    """
+    rep_frames, clip_rows = [], []
+    empty_reps = reps_table(Assessment(video={}, task="", reps=[]))
+    for job in jobs:
+        clip_dir = clips_dir(out_dir) / job.clip_id
+        status = read_status(clip_dir)
+        assessment = None
+        if status is not None and status.get("status") == "ok":
+            assessment = _load_assessment(clip_dir)
+            reps = reps_table(assessment)
+            reps.insert(0, "clip_id", job.clip_id)
+            rep_frames.append(_with_metadata(reps, job.metadata))
+        row = pd.DataFrame([{"clip_id": job.clip_id, **clip_row(job, status, assessment)}])
+        clip_rows.append(_with_metadata(row, job.metadata))
+    if not rep_frames:
+        empty = empty_reps.copy()
+        empty.insert(0, "clip_id", pd.Series(dtype=object))
+        rep_frames = [_with_metadata(empty, jobs[0].metadata if jobs else {})]
+    reps = pd.concat(rep_frames, ignore_index=True)
+    clips = pd.DataFrame(
+        pd.concat(clip_rows, ignore_index=True).to_dict("records")
+    )  # re-infer dtypes: per-row frames are all object
+    reps = pd.DataFrame(reps.to_dict("records"), columns=reps.columns)
+    return _front_clip_id(reps), _front_clip_id(clips)
+
+
+def _front_clip_id(df: pd.DataFrame) -> pd.DataFrame:
+    cols = ["clip_id"] + [c for c in df.columns if c != "clip_id"]
+    return df[cols]
+
+
+def write_tables(reps: pd.DataFrame, clips: pd.DataFrame, out_dir: str | Path) -> dict[str, Path]:
+    """Write ``reps``/``clips`` as CSV and Parquet into ``out_dir`` atomically."""
+    out = Path(out_dir)
+    paths = {}
+    for name, df in (("reps", reps), ("clips", clips)):
+        csv_path, pq_path = out / f"{name}.csv", out / f"{name}.parquet"
+        atomic_write_bytes(csv_path, df.to_csv(index=False).encode("utf-8"))
+        buf = io.BytesIO()
+        df.to_parquet(buf, index=False)
+        atomic_write_bytes(pq_path, buf.getvalue())
+        paths[f"{name}_csv"], paths[f"{name}_parquet"] = csv_path, pq_path
+    return paths
+
+
+def read_tables(out_dir: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Load ``reps.parquet`` and ``clips.parquet`` of a batch output folder."""
+    out = Path(out_dir)
+    return pd.read_parquet(out / "reps.parquet"), pd.read_parquet(out / "clips.parquet")
