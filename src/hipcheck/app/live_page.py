@@ -1,0 +1,392 @@
+"""The live webcam page: skeleton, angles, rep counter and cues in real time.
+
+Call :func:`run` from a Streamlit script. The webcam stream goes through
+``streamlit-webrtc`` to this process (localhost, no STUN/TURN server: host ICE
+candidates only, so it works without internet). Each frame is handled by
+:class:`LiveSession.on_frame` in streamlit-webrtc's worker thread, which must never
+call ``st.*``: it runs the :class:`hipcheck.live.OnlineProcessor`, draws the overlay,
+and hands the :class:`~hipcheck.live.LiveState` to the script through a
+``queue.Queue(maxsize=1)`` that keeps only the newest state. With
+``async_processing=True`` streamlit-webrtc passes only the newest frame to the
+callback when processing falls behind, so frames are dropped instead of delay
+building up; the page shows the achieved frame rate and the dropped frames.
+
+One processor (one pose model) per browser session and stream: it is created on the
+first frame, its model is closed when the stream ends (``on_video_ended``) or the
+session shuts down (``SessionShutdownObserver``), and after STOP the recorded
+landmarks go through the full offline analysis (:func:`hipcheck.pipeline.analyze_landmarks`)
+and are shown with the main app's results view.
+
+Mirroring: browsers deliver unmirrored camera frames, which are processed as they
+are; "Mirror view" only flips what is *displayed* (labels stay readable and sides stay
+the subject's). "My camera mirrors its image" is for sources that mirror the frames
+themselves: then left/right landmarks are swapped (:mod:`hipcheck.live`).
+
+Importing this module does not import Streamlit or load a model.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import queue
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hipcheck.live import LiveRep, LiveState, OnlineProcessor
+
+logger = logging.getLogger(__name__)
+
+SESSION_KEY = "_hipcheck_live_session"
+RESULT_KEY = "_hipcheck_live_result"
+#: Where recorded webcam videos go when the user asks for them.
+RECORD_DIR = Path.home() / "hipcheck-live"
+#: Nominal camera frame rate asked of the browser (the filter's time grid).
+CAMERA_FPS = 30.0
+
+TASKS = {
+    "Detect automatically": "auto",
+    "Single-leg squat": "single_leg_squat",
+    "Step-down": "step_down",
+    "Double-leg squat": "double_leg_squat",
+}
+SIDES = {"Detect from the lifted foot": "auto", "Left leg": "left", "Right leg": "right"}
+SEXES = {"Not given": "unspecified", "Female": "female", "Male": "male"}
+
+
+@dataclass(frozen=True)
+class LiveOptions:
+    """What the user chose on the page (a change starts a new processor)."""
+
+    task: str = "auto"
+    side: str = "auto"
+    sex: str = "unspecified"
+    mirror_view: bool = True
+    source_mirrored: bool = False
+    record: bool = False
+
+
+# --- drawing (pure, testable without Streamlit) -------------------------------------
+
+
+def overlay_labels(state: LiveState) -> dict[str, Any]:
+    """Angle labels for :func:`hipcheck.reports.draw.draw_skeleton` from a live state."""
+    from hipcheck.reports.draw import AngleLabel
+
+    labels: dict[str, Any] = {}
+    for key, value in state.angles.items():
+        if key == "pelvic_drop":
+            labels[key] = AngleLabel(value, None, "indicative")
+        else:
+            labels[key] = AngleLabel(value, state.ratings.get(key))
+    return labels
+
+
+def draw_live_overlay(image_rgb: np.ndarray, state: LiveState, mirror_view: bool) -> np.ndarray:
+    """Return the displayed frame: skeleton, coloured angles, rep counter, cue, fps.
+
+    With ``mirror_view`` the image and the landmark x coordinates are flipped before
+    drawing, so the text stays readable and the colours stay on the subject's sides.
+    """
+    from hipcheck.reports.draw import caption_bar, draw_skeleton
+
+    img = np.ascontiguousarray(image_rgb[:, ::-1]) if mirror_view else image_rgb
+    if state.landmarks_xy is not None and state.detected:
+        xy = state.landmarks_xy.copy()
+        if mirror_view:
+            xy[:, 0] = img.shape[1] - xy[:, 0]
+        img = draw_skeleton(
+            img,
+            xy,
+            state.visibility,
+            angles=overlay_labels(state) if state.baseline_ready else None,
+            stance=state.stance,
+        )
+    status = (
+        f"Reps {state.rep_count}  |  {state.fps:.0f} fps"
+        if state.baseline_ready
+        else f"Baseline {state.baseline_progress:.0%}  |  {state.fps:.0f} fps"
+    )
+    img = caption_bar(img, status)
+    return caption_bar(img, state.cue, bottom=True)
+
+
+# --- the per-session stream handler (runs in streamlit-webrtc's threads) ------------
+
+
+class LiveSession:
+    """One browser session's live processing: processor, newest-state queue, cleanup.
+
+    ``on_frame`` and ``on_ended`` run in streamlit-webrtc's threads and never call
+    Streamlit; the script reads :attr:`states` and calls :meth:`finish` after STOP.
+    """
+
+    def __init__(self, options: LiveOptions) -> None:
+        self.options = options
+        self.states: queue.Queue[LiveState] = queue.Queue(maxsize=1)
+        self._lock = threading.Lock()
+        self._processor: OnlineProcessor | None = None
+        self._finished: list[OnlineProcessor] = []
+        self._last_frame_t: float | None = None
+        self.record_path: Path | None = None
+
+    def _new_processor(self) -> OnlineProcessor:
+        o = self.options
+        return OnlineProcessor(
+            task=o.task, side=o.side, sex=o.sex, fps=CAMERA_FPS, mirrored=o.source_mirrored
+        )
+
+    def on_frame(self, frame: Any) -> Any:
+        """Process one ``av.VideoFrame`` and return the annotated frame (worker thread)."""
+        import av
+
+        image = frame.to_ndarray(format="rgb24")
+        t_s = float(frame.time) if frame.time is not None else time.monotonic()
+        with self._lock:
+            if self._processor is None:
+                self._processor = self._new_processor()
+                self._last_frame_t = None
+            proc = self._processor
+            if self._last_frame_t is not None:
+                # streamlit-webrtc hands over only the newest frame when we fall behind:
+                # frames missing from the timeline were dropped.
+                missed = round((t_s - self._last_frame_t) * CAMERA_FPS) - 1
+                if missed > 0:
+                    proc.note_dropped(missed)
+            self._last_frame_t = t_s
+            state = proc.process_frame(image, t_s)
+        out = draw_live_overlay(image, state, self.options.mirror_view)
+        self._put(state)
+        return av.VideoFrame.from_ndarray(out, format="rgb24")
+
+    def _put(self, state: LiveState) -> None:
+        """Keep only the newest state in the queue."""
+        with contextlib.suppress(queue.Empty):
+            self.states.get_nowait()
+        with contextlib.suppress(queue.Full):
+            self.states.put_nowait(state)
+
+    def on_ended(self) -> None:
+        """Release the pose model when the stream stops; keep the landmarks for analysis."""
+        with self._lock:
+            if self._processor is not None:
+                self._processor.close()
+                self._finished.append(self._processor)
+                self._processor = None
+
+    def shutdown(self) -> None:
+        """Release everything when the browser session ends."""
+        self.on_ended()
+        with self._lock:
+            self._finished.clear()
+
+    def finish(self) -> OnlineProcessor | None:
+        """Return the last stopped stream's processor (once), or None."""
+        self.on_ended()
+        with self._lock:
+            done, self._finished = self._finished, []
+        return done[-1] if done else None
+
+
+def _get_session(st: Any, options: LiveOptions) -> LiveSession:
+    """Return the session's :class:`LiveSession`, rebuilt when the options change."""
+    from streamlit_webrtc import SessionShutdownObserver
+
+    session: LiveSession | None = st.session_state.get(SESSION_KEY)
+    if session is not None and session.options != options:
+        session.shutdown()
+        session = None
+    if session is None:
+        session = LiveSession(options)
+        st.session_state[SESSION_KEY] = session
+        # Keep a reference: the observer polls until the browser session ends.
+        st.session_state[SESSION_KEY + "_observer"] = SessionShutdownObserver(session.shutdown)
+    return session
+
+
+# --- the page ------------------------------------------------------------------------
+
+
+def _options(st: Any) -> LiveOptions:
+    cols = st.columns(3)
+    task = cols[0].selectbox("Task", list(TASKS), key="live_task")
+    side = cols[1].selectbox("Stance leg", list(SIDES), key="live_side")
+    sex = cols[2].selectbox("Sex (FPPA bands)", list(SEXES), key="live_sex")
+    cols = st.columns(3)
+    mirror = cols[0].toggle("Mirror view (selfie)", value=True, key="live_mirror")
+    source_mirrored = cols[1].checkbox(
+        "My camera mirrors its image",
+        value=False,
+        key="live_source_mirrored",
+        help="Only if your camera software flips the picture itself: then left and "
+        "right are swapped back so the sides shown are yours.",
+    )
+    record = cols[2].checkbox(
+        "Save the video on this computer",
+        value=False,
+        key="live_record",
+        help=f"Saved under {RECORD_DIR}. Nothing leaves this computer.",
+    )
+    return LiveOptions(TASKS[task], SIDES[side], SEXES[sex], mirror, source_mirrored, record)
+
+
+def _fmt(value: float | None) -> str:
+    return "n/m" if value is None else f"{value:+.1f}°"
+
+
+def _angle_lines(state: LiveState) -> str:
+    names = {
+        "fppa_left": "Knee (FPPA) left",
+        "fppa_right": "Knee (FPPA) right",
+        "trunk_lean": "Trunk lean",
+        "pelvic_drop": "Pelvic drop",
+    }
+    lines = []
+    for key, value in state.angles.items():
+        rating = state.ratings.get(key)
+        if key == "pelvic_drop":
+            note = "indicative, not rated"
+        elif not state.baseline_ready:
+            note = "waiting for the baseline"
+        else:
+            note = rating or "-"
+        colour = {"good": "green", "fair": "orange", "poor": "red"}.get(rating or "", "gray")
+        lines.append(f"- **{names[key]}**: :{colour}[{_fmt(value)}] ({note})")
+    return "\n".join(lines) or "- no person in view"
+
+
+def _rep_line(rep: LiveRep) -> str:
+    parts = [f"{k.replace('_', ' ')} {_fmt(v)}" for k, v in rep.values.items()]
+    return (
+        f"Rep {rep.index} ({rep.task.replace('_', ' ')}, {rep.side} stance): "
+        + ", ".join(parts)
+        + f" - {' - '.join(rep.cues)}"
+    )
+
+
+def _show_state(st: Any, slots: dict[str, Any], state: LiveState, reps: list[LiveRep]) -> None:
+    slots["reps"].markdown(f"### Reps counted: {state.rep_count}")
+    slots["cue"].info(state.cue)
+    slots["angles"].markdown(_angle_lines(state))
+    slots["stats"].caption(
+        f"{state.fps:.1f} fps processed, {state.latency_ms:.0f} ms per frame, "
+        f"{state.dropped_frames} frames dropped; view: {state.view}; "
+        f"stance: {state.stance or '-'}; baseline: "
+        + ("ready" if state.baseline_ready else f"{state.baseline_progress:.0%}")
+    )
+    if state.last_rep is not None:
+        slots["last"].markdown("**Last rep** - " + _rep_line(state.last_rep))
+
+
+def _render_offline(st: Any, processor: OnlineProcessor, options: LiveOptions) -> None:
+    """Run the full offline analysis of the recorded landmarks and show it."""
+    from hipcheck.errors import HipcheckError
+    from hipcheck.pipeline import analyze_landmarks
+
+    try:
+        series = processor.to_series()
+        analysis = analyze_landmarks(series, task=options.task, side=options.side, sex=options.sex)
+    except (HipcheckError, ValueError) as exc:
+        hint = getattr(exc, "hint", "")
+        st.warning(f"The recording could not be analysed: {exc}. {hint}")
+        return
+    st.session_state[RESULT_KEY] = (analysis, options)
+
+
+def _show_result(st: Any) -> None:
+    stored = st.session_state.get(RESULT_KEY)
+    if stored is None:
+        return
+    analysis, options = stored
+    st.subheader("Full analysis of the recording")
+    try:
+        from hipcheck.app.state import Options, StoredResult
+        from hipcheck.app.views import render_results
+    except ImportError:  # the main app is not installed: plain summary
+        _plain_summary(st, analysis)
+        return
+    assessment = analysis.assessment
+    result = StoredResult(
+        name=f"live session ({len(assessment.reps)} reps)",
+        digest=uuid.uuid4().hex,
+        assessment=assessment.to_dict(),
+        kinematics=analysis.kinematics,
+    )
+    render_results(result, Options(task=options.task, side=options.side, sex=options.sex))
+
+
+def _plain_summary(st: Any, analysis: Any) -> None:
+    from hipcheck.tables import reps_table
+
+    a = analysis.assessment
+    st.write(f"{len(a.reps)} repetitions; overall rating: {a.overall_rating or 'not rated'}.")
+    st.dataframe(reps_table(a))
+    for f in a.findings:
+        st.write("- " + f.summary)
+    for q in a.quality:
+        st.caption(q)
+    st.caption(a.disclaimer)
+
+
+def run() -> None:
+    """Draw the live page (call from a Streamlit script)."""
+    import streamlit as st
+    from streamlit_webrtc import WebRtcMode, webrtc_streamer
+
+    st.header("Live check with your webcam")
+    st.caption(
+        "Face the camera with your whole body in view, stand still on both feet for a "
+        "second, then do slow single-leg squats. Everything runs on this computer."
+    )
+    options = _options(st)
+    session = _get_session(st, options)
+    recorder = None
+    if options.record:
+        from aiortc.contrib.media import MediaRecorder
+
+        RECORD_DIR.mkdir(parents=True, exist_ok=True)
+        path = RECORD_DIR / f"live-{time.strftime('%Y%m%d-%H%M%S')}.mp4"
+        session.record_path = path
+
+        def recorder() -> Any:
+            return MediaRecorder(str(path), format="mp4")
+
+    ctx = webrtc_streamer(
+        key="hipcheck-live",
+        mode=WebRtcMode.SENDRECV,
+        rtc_configuration={"iceServers": []},
+        media_stream_constraints={
+            "video": {"width": 640, "height": 480, "frameRate": CAMERA_FPS},
+            "audio": False,
+        },
+        video_frame_callback=session.on_frame,
+        on_video_ended=session.on_ended,
+        async_processing=True,
+        in_recorder_factory=recorder,
+    )
+    slots = {name: st.empty() for name in ("reps", "cue", "angles", "last", "stats")}
+    reps: list[LiveRep] = []
+    if ctx.state.playing:
+        st.session_state.pop(RESULT_KEY, None)
+        slots["reps"].markdown("### Reps counted: 0")
+        slots["cue"].info("Starting the camera...")
+    while ctx.state.playing:
+        try:
+            state = session.states.get(timeout=1.0)
+        except queue.Empty:
+            continue
+        _show_state(st, slots, state, reps)
+    if not ctx.state.playing:
+        processor = session.finish()
+        if processor is not None and processor.n_frames > 0:
+            with st.spinner("Analysing the recording..."):
+                _render_offline(st, processor, options)
+            if session.record_path is not None and session.record_path.exists():
+                st.caption(f"Video saved to {session.record_path}")
+        _show_result(st)
