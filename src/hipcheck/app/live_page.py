@@ -196,7 +196,7 @@ class LiveSession:
 
 def _get_session(st: Any, options: LiveOptions) -> LiveSession:
     """Return the session's :class:`LiveSession`, rebuilt when the options change."""
-    from streamlit_webrtc import SessionShutdownObserver
+    from streamlit_webrtc.shutdown import SessionShutdownObserver
 
     session: LiveSession | None = st.session_state.get(SESSION_KEY)
     if session is not None and session.options != options:
