@@ -21,9 +21,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import typer
-from clips import zero_media_data
 from typer.testing import CliRunner
 
+from clips import zero_media_data
 from hipcheck.batch import run_batch
 from hipcheck.batch.cli import register
 from hipcheck.batch.files import read_status
@@ -160,7 +160,9 @@ def test_manifest_metadata_and_overrides(reference: Path, videos: Path, tmp_path
     for row in clips.to_dict("records"):
         assert (row["subject"], row["condition"]) == expected[row["rel"]]
         mine = reps[reps["clip_id"] == row["clip_id"]]
-        assert len(mine) and set(zip(mine["subject"], mine["condition"])) == {expected[row["rel"]]}
+        assert len(mine) and set(zip(mine["subject"], mine["condition"], strict=True)) == {
+            expected[row["rel"]]
+        }
     forced = clips[clips["rel"] == "s02/left.mp4"].iloc[0]
     assert forced["analysed_from"] == "landmarks"
     forced_reps = reps[reps["clip_id"] == forced["clip_id"]]
