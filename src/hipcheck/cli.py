@@ -165,6 +165,12 @@ def analyze(
         int | None, typer.Option(help="Downscale frames for the pose model (speed).")
     ] = None,
     cutoff_hz: Annotated[float, typer.Option(help="Low-pass filter cut-off (Hz).")] = 6.0,
+    annotate: Annotated[
+        bool, typer.Option(help="Also write annotated.mp4 (skeleton and angles burnt in).")
+    ] = False,
+    report_file: Annotated[
+        str | None, typer.Option("--report", help="Also write a report: pdf or html.")
+    ] = None,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
 ) -> None:
     """Analyse a clip: reps, pelvic drop, knee valgus, trunk lean, ratings, program."""
@@ -185,19 +191,84 @@ def analyze(
     else:
         raise _Err("No input given.", "Pass a video file, or --landmarks FILE.")
     paths = result.save(out_dir)
+    video_path = video or Path(str(result.assessment.video.get("path", "")))
+    if annotate and video_path.is_file():
+        from hipcheck.reports.annotate import write_annotated_video
+
+        with frame_progress("Annotating", progress) as update:
+            paths["annotated"] = write_annotated_video(
+                video_path,
+                result.landmarks,
+                result.kinematics,
+                result.assessment,
+                out_dir / "annotated.mp4",
+                progress=update,
+            )
+    if report_file:
+        from hipcheck.outputs import load_analysis_folder
+        from hipcheck.reports import write_report
+
+        bundle = load_analysis_folder(out_dir, video=video_path if video_path.is_file() else None)
+        paths["report"] = write_report(
+            result.assessment,
+            out_dir / f"report.{report_file.lower().lstrip('.')}",
+            kinematics=result.kinematics,
+            key_frames=bundle.key_frames(),
+        )
     print_assessment(result.assessment, out)
     out.print(f"Wrote {', '.join(p.name for p in paths.values())} to {out_dir}", highlight=False)
+
+
+@app.command()
+@user_errors
+def report(
+    assessment_file: Annotated[
+        Path, typer.Argument(help="assessment.json (or its folder) written by hipcheck analyze.")
+    ],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="report.pdf or report.html.")
+    ] = Path("report.pdf"),
+    patient: Annotated[
+        str | None, typer.Option(help="Patient or athlete identifier, as you want it printed.")
+    ] = None,
+    date: Annotated[str | None, typer.Option(help="Session date, as you want it printed.")] = None,
+    video: Annotated[
+        Path | None,
+        typer.Option(
+            help="The analysed clip, for key frames (default: the path in the assessment)."
+        ),
+    ] = None,
+) -> None:
+    """Write the clinician report (PDF or self-contained HTML) for an assessment."""
+    from hipcheck.outputs import load_analysis_folder
+    from hipcheck.reports import write_report
+
+    bundle = load_analysis_folder(assessment_file, video=video)
+    path = write_report(
+        bundle.assessment,
+        output,
+        kinematics=bundle.kinematics,
+        key_frames=bundle.key_frames(),
+        patient_id=patient,
+        session_date=date,
+    )
+    out.print(f"Report written to {path}", highlight=False)
 
 
 def _register_subcommands() -> None:
     """Attach the commands that live next to their modules."""
     from importlib import import_module
 
-    for module in ("hipcheck.synth.cli", "hipcheck.program.cli", "hipcheck.history.cli"):
+    for module in (
+        "hipcheck.synth.cli",
+        "hipcheck.program.cli",
+        "hipcheck.history.cli",
+        "hipcheck.batch.cli",
+    ):
         try:
             mod = import_module(module)
         except ModuleNotFoundError as exc:
-            if exc.name != module:
+            if exc.name is None or not module.startswith(exc.name):
                 raise
             continue
         mod.register(app)
