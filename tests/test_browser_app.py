@@ -21,6 +21,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -125,6 +126,17 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         print(f"streamlit log: {log}")
 
 
+def _screenshot_whole_app(page: Any, path: Path) -> None:
+    """Screenshot the whole results page (Streamlit scrolls an inner container)."""
+    height = page.evaluate(
+        "() => { const m = document.querySelector('[data-testid=\"stMain\"]');"
+        " return m ? m.scrollHeight : document.body.scrollHeight; }"
+    )
+    page.set_viewport_size({"width": 1400, "height": min(int(height) + 40, 16_000)})
+    page.wait_for_timeout(1500)  # let images re-layout at the new size
+    page.screenshot(path=str(path), full_page=True)
+
+
 def test_upload_analyse_and_play(
     chromium: Path, clip: Path, app_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
@@ -167,9 +179,8 @@ def test_upload_analyse_and_play(
                 " return v.readyState >= 2 && v.currentTime > 0.3 && v.error === null; }",
                 timeout=60_000,
             )
-            video.evaluate("v => v.pause()")
-            page.evaluate("window.scrollTo(0, 0)")
-            page.screenshot(path=str(shot), full_page=True)
+            video.evaluate("v => { v.pause(); v.currentTime = 0; }")
+            _screenshot_whole_app(page, shot)
         finally:
             browser.close()
     print(f"screenshot: {shot}")

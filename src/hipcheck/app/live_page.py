@@ -28,11 +28,11 @@ Importing this module does not import Streamlit or load a model.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import queue
 import threading
 import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -201,6 +201,9 @@ def _get_session(st: Any, options: LiveOptions) -> LiveSession:
     session: LiveSession | None = st.session_state.get(SESSION_KEY)
     if session is not None and session.options != options:
         session.shutdown()
+        observer = st.session_state.pop(SESSION_KEY + "_observer", None)
+        if observer is not None:
+            observer.stop()
         session = None
     if session is None:
         session = LiveSession(options)
@@ -270,7 +273,7 @@ def _rep_line(rep: LiveRep) -> str:
     )
 
 
-def _show_state(st: Any, slots: dict[str, Any], state: LiveState, reps: list[LiveRep]) -> None:
+def _show_state(slots: dict[str, Any], state: LiveState) -> None:
     slots["reps"].markdown(f"### Reps counted: {state.rep_count}")
     slots["cue"].info(state.cue)
     slots["angles"].markdown(_angle_lines(state))
@@ -296,14 +299,15 @@ def _render_offline(st: Any, processor: OnlineProcessor, options: LiveOptions) -
         hint = getattr(exc, "hint", "")
         st.warning(f"The recording could not be analysed: {exc}. {hint}")
         return
-    st.session_state[RESULT_KEY] = (analysis, options)
+    digest = hashlib.sha256(np.ascontiguousarray(series.xy).tobytes()).hexdigest()
+    st.session_state[RESULT_KEY] = (analysis, options, digest)
 
 
 def _show_result(st: Any) -> None:
     stored = st.session_state.get(RESULT_KEY)
     if stored is None:
         return
-    analysis, options = stored
+    analysis, options, digest = stored
     st.subheader("Full analysis of the recording")
     try:
         from hipcheck.app.state import Options, StoredResult
@@ -314,7 +318,7 @@ def _show_result(st: Any) -> None:
     assessment = analysis.assessment
     result = StoredResult(
         name=f"live session ({len(assessment.reps)} reps)",
-        digest=uuid.uuid4().hex,
+        digest=digest,
         assessment=assessment.to_dict(),
         kinematics=analysis.kinematics,
     )
@@ -371,7 +375,6 @@ def run() -> None:
         in_recorder_factory=recorder,
     )
     slots = {name: st.empty() for name in ("reps", "cue", "angles", "last", "stats")}
-    reps: list[LiveRep] = []
     if ctx.state.playing:
         st.session_state.pop(RESULT_KEY, None)
         slots["reps"].markdown("### Reps counted: 0")
@@ -381,7 +384,7 @@ def run() -> None:
             state = session.states.get(timeout=1.0)
         except queue.Empty:
             continue
-        _show_state(st, slots, state, reps)
+        _show_state(slots, state)
     if not ctx.state.playing:
         processor = session.finish()
         if processor is not None and processor.n_frames > 0:

@@ -33,7 +33,7 @@ import pandas as pd
 import streamlit as st
 
 from hipcheck.config import AnalysisConfig
-from hipcheck.errors import VideoError
+from hipcheck.errors import HipcheckError, VideoError
 from hipcheck.model import Assessment
 
 logger = logging.getLogger(__name__)
@@ -345,8 +345,20 @@ def analyse_upload(name: str, data: bytes, options: Options) -> StoredResult:
     suffix = check_video_name(name)
     digest = file_digest(data)
     with temporary_copy(data, suffix) as path:
-        result = cached_analysis(digest, options.analysis_key(), str(path))
+        try:
+            result = cached_analysis(digest, options.analysis_key(), str(path))
+        except HipcheckError as exc:
+            raise _named(exc, str(path), name) from exc.__cause__
     return rename(result, name)
+
+
+def _named(error: HipcheckError, path: str, name: str) -> HipcheckError:
+    """Return ``error`` with the temporary path replaced by the upload's name."""
+    error.message = error.message.replace(path, name)
+    if error.hint:
+        error.hint = error.hint.replace(path, name)
+    error.args = (error.message if not error.hint else f"{error.message} {error.hint}",)
+    return error
 
 
 def rename(result: StoredResult, name: str) -> StoredResult:

@@ -342,14 +342,12 @@ def render_media(result: StoredResult) -> None:
 # --- program and safety -----------------------------------------------------------------
 
 
-def render_program(report: Report, program: dict[str, Any] | None) -> None:
+def render_program(report: Report) -> None:
     """Draw the exercise program as cards per phase."""
     st.subheader("Exercise program")
     if not report.phases:
         st.info("No exercise program for this clip.")
         return
-    if isinstance(program, dict) and program.get("kind") == "maintenance":
-        st.caption("No rated findings: a short maintenance program.")
     for phase in report.phases:
         st.markdown(f"##### {phase.title}")
         if phase.goal:
@@ -368,8 +366,9 @@ def render_program(report: Report, program: dict[str, Any] | None) -> None:
                     st.caption(item.sides_note)
         for cue in phase.retraining:
             st.markdown(f"- {cue}")
-    for note in report.program_notes:
-        st.caption(note)
+    if report.program_notes:
+        with st.expander("How to progress, and when to re-test"):
+            st.markdown("\n".join(f"- {note}" for note in report.program_notes))
 
 
 def main_disclaimer(report: Report, assessment: Assessment) -> str:
@@ -432,6 +431,6 @@ def render_results(result: StoredResult, options: Options) -> None:
         render_rep_table(report)
     render_plot(result, assessment)
     render_media(result)
-    render_program(report, assessment.program)
+    render_program(report)
     render_safety(report, assessment)
     render_downloads(result, assessment)
