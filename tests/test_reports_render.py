@@ -140,3 +140,16 @@ def test_write_report_registry(tmp_path, kinematics):
         report_format("report.docx")
     with pytest.raises(ValueError, match="Unknown report format"):
         write_report(a, tmp_path / "r.txt", "docx")
+
+
+def test_reports_render_a_program_from_hipcheck_program(kinematics):
+    program_mod = pytest.importorskip("hipcheck.program")
+    a = make_assessment()
+    program = program_mod.build_program(a.findings, program_mod.ProgramContext(equipment={"band"}))
+    a.program = program.to_dict()
+    html = render_html(a, kinematics=kinematics, key_frames=_key_frames(a))
+    for item in program.items:
+        assert item.name in html
+    assert a.program["safety"]["red_flags"][0].replace("'", "&#39;") in html
+    pdf, pages = render_pdf_bytes(a, kinematics=kinematics, key_frames=_key_frames(a) * 2)
+    assert 1 <= pages <= 3 and pdf_page_count(pdf) == pages

@@ -257,6 +257,7 @@ def plot_timeseries(
     *,
     sex: str | None = None,
     width_in: float = 8.0,
+    panel_height_in: float = 1.85,
 ) -> Figure:
     """Plot pelvic drop, FPPA (left and right) and trunk lean over time, stacked.
 
@@ -276,8 +277,8 @@ def plot_timeseries(
         The reps, statuses and sources to draw.
     sex
         ``female``, ``male`` or None (the rubric's unspecified FPPA bands).
-    width_in
-        Figure width in inches.
+    width_in, panel_height_in
+        Figure width and height per panel, in inches.
 
     Returns
     -------
@@ -288,7 +289,7 @@ def plot_timeseries(
     has_kasr = "kasr" in kinematics and np.isfinite(kinematics["kasr"].to_numpy(float)).any()
     if has_kasr and any(r.side == "both" for r in assessment.reps):
         panels.append(KASR_PANEL)
-    fig = new_figure(width_in, 1.85 * len(panels) + 0.5)
+    fig = new_figure(width_in, panel_height_in * len(panels) + 0.5)
     axes = fig.subplots(len(panels), 1, sharex=True, squeeze=False)[:, 0]
     for ax, panel in zip(axes, panels, strict=False):
         _plot_panel(ax, panel, kinematics, assessment, sex)

@@ -49,6 +49,8 @@ from hipcheck.reports.report_html import image_png
 from hipcheck.reports.tables import Cell, Report, build_report
 
 MAX_PAGES = 3
+#: usable width: A4 minus 15 mm margins minus the frame's 6 pt padding on each side
+CONTENT_W = A4[0] - 30 * mm - 12
 FONT = "HipcheckSans"
 FONT_BOLD = "HipcheckSans-Bold"
 _TINTS = {"good": "#e8f5e9", "fair": "#fff3e0", "poor": "#ffebee", "indicative": "#f2f2f2"}
@@ -85,10 +87,10 @@ class _Level:
 
 
 _LEVELS = (
-    _Level(180, 95, True, True),
-    _Level(165, 80, True, False),
-    _Level(150, 70, False, False),
-    _Level(130, 55, False, False),
+    _Level(180, 85, True, True),
+    _Level(180, 70, True, False),
+    _Level(165, 60, False, False),
+    _Level(140, 50, False, False),
 )
 
 
@@ -152,7 +154,8 @@ def _header(r: Report, st: dict[str, ParagraphStyle]) -> list[Flowable]:
     for i in range(0, len(cells), 2):
         right = cells[i + 1] if i + 1 < len(cells) else ["", ""]
         rows.append([*cells[i], *right])
-    table = Table(rows, colWidths=[28 * mm, 62 * mm, 28 * mm, 62 * mm])
+    key_w = 26 * mm
+    table = Table(rows, colWidths=[key_w, CONTENT_W / 2 - key_w] * 2)
     table.setStyle(
         TableStyle(
             [
@@ -241,7 +244,7 @@ def _rep_table(r: Report, st: dict[str, ParagraphStyle]) -> list[Flowable]:
     n_metric = len(r.columns)
     fixed = [11 * mm, 13 * mm, 12 * mm]
     quality_w = 30 * mm
-    metric_w = (180 * mm - sum(fixed) - quality_w) / max(n_metric, 1)
+    metric_w = (CONTENT_W - sum(fixed) - quality_w) / max(n_metric, 1)
     table = Table(data, colWidths=[*fixed, *([metric_w] * n_metric), quality_w], repeatRows=1)
     table.setStyle(TableStyle(style))
     out.append(table)
@@ -270,6 +273,8 @@ def _program(r: Report, st: dict[str, ParagraphStyle], level: _Level) -> list[Fl
             if item.side:
                 name += f" <font color='#666666'>({esc(item.side)} emphasis)</font>"
             detail = esc(item.dosage)
+            if item.sides_note:
+                detail += f"<br/><font color='#666666'>{esc(item.sides_note)}</font>"
             if level.cues and item.cues:
                 detail += "<br/><font color='#37474f'>" + esc("; ".join(item.cues)) + "</font>"
             if level.why and item.why:
@@ -279,8 +284,11 @@ def _program(r: Report, st: dict[str, ParagraphStyle], level: _Level) -> list[Fl
         goal = Paragraph(esc(phase.goal), st["small"]) if phase.goal else Spacer(1, 0)
         # the section heading travels with the first phase (never orphaned)
         block: list[Flowable] = [heading, head, goal] if k == 0 else [head, goal]
+        if phase.retraining and level.cues:
+            text = "Movement retraining: " + "; ".join(phase.retraining)
+            block.append(Paragraph(esc(text), st["small"]))
         if rows:
-            table = Table(rows, colWidths=[62 * mm, 118 * mm])
+            table = Table(rows, colWidths=[58 * mm, CONTENT_W - 58 * mm])
             table.setStyle(TableStyle([
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("LINEBELOW", (0, 0), (-1, -1), 0.3, colors.HexColor("#e0e0e0")),
@@ -297,12 +305,12 @@ def _program(r: Report, st: dict[str, ParagraphStyle], level: _Level) -> list[Fl
 
 def _safety(r: Report, st: dict[str, ParagraphStyle]) -> list[Flowable]:
     out: list[Flowable] = [
-        Paragraph("Red flags: stop and seek medical advice", st["h2"]),
+        Paragraph(esc(r.red_flags_title), st["h2"]),
         _bullets(r.red_flags, st["cell"]),
     ]
     if r.screening:
-        out += [Paragraph("Before exercising, get clearance if any apply", st["h3"]),
-                _bullets(r.screening, st["cell"])]  # fmt: skip
+        out += [Paragraph(esc(r.screening_title), st["h3"]), _bullets(r.screening, st["cell"])]
+    out += [Paragraph(esc(n), st["small"]) for n in r.safety_notes]
     out.append(Paragraph("About these results", st["h2"]))
     out += [Paragraph(esc(d), st["small"]) for d in r.disclaimers]
     return out
@@ -318,7 +326,7 @@ def _figures(
 ) -> list[Flowable]:
     out: list[Flowable] = []
     if plot_png is not None:
-        plot = _image(plot_png, width_mm=level.plot_width_mm)
+        plot = _image(plot_png, width_mm=min(level.plot_width_mm, CONTENT_W / mm))
         out.append(KeepTogether([Paragraph("Over time", st["h2"]), plot]))
     if frames_png:
         images = [_image(p, height_mm=level.frame_height_mm) for p in frames_png[:3]]
@@ -399,7 +407,8 @@ def render_pdf_bytes(
     sex = sex if sex is not None else (assessment.options or {}).get("sex")
     plot_png = None
     if kinematics is not None and len(kinematics):
-        plot_png = figure_to_png(plot_timeseries(kinematics, assessment, sex=sex), dpi=170)
+        fig = plot_timeseries(kinematics, assessment, sex=sex, panel_height_in=1.3)
+        plot_png = figure_to_png(fig, dpi=170)
     frames_png = [image_png(f) for f in key_frames or []]
     title = report.title + (f" - {patient_id}" if patient_id else "")
     pdf, pages = b"", 0

@@ -94,6 +94,7 @@ class ProgramItem:
     cues: list[str]
     why: str
     side: str = ""
+    sides_note: str = ""
 
 
 @dataclass
@@ -103,6 +104,7 @@ class ProgramPhase:
     title: str
     goal: str
     items: list[ProgramItem]
+    retraining: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -123,8 +125,11 @@ class Report:
     no_findings_text: str
     phases: list[ProgramPhase] = field(default_factory=list)
     program_notes: list[str] = field(default_factory=list)
+    red_flags_title: str = "Red flags: stop and seek medical advice"
     red_flags: list[str] = field(default_factory=list)
+    screening_title: str = "Before exercising, get clearance if any apply"
     screening: list[str] = field(default_factory=list)
+    safety_notes: list[str] = field(default_factory=list)
     disclaimers: list[str] = field(default_factory=list)
 
 
@@ -273,12 +278,13 @@ def dosage_text(item: dict[str, Any]) -> str:
     """Return an exercise's dosage in words, e.g. ``3 x 10-12, tempo 2-1-2, rest 60 s, 3x/week``."""
     parts = []
     sets, reps, hold = item.get("sets"), item.get("reps"), item.get("hold_s")
+    per = f" {item['per']}" if item.get("per") else ""
     if sets and reps:
-        parts.append(f"{sets} x {reps}")
+        parts.append(f"{sets} x {reps}{per}")
     elif sets:
-        parts.append(f"{sets} sets")
+        parts.append(f"{sets} sets{per}")
     elif reps:
-        parts.append(f"{reps} reps")
+        parts.append(f"{reps} reps{per}")
     if hold:
         parts.append(f"hold {hold} s")
     if item.get("tempo"):
@@ -287,7 +293,10 @@ def dosage_text(item: dict[str, Any]) -> str:
         parts.append(f"rest {item['rest_s']} s")
     if item.get("sessions_per_week"):
         parts.append(f"{item['sessions_per_week']}x/week")
-    return ", ".join(str(p) for p in parts) or "as prescribed"
+    text = ", ".join(str(p) for p in parts) or "as prescribed"
+    if item.get("load"):
+        text += f"; load: {item['load']}"
+    return text
 
 
 def _as_list(value: Any) -> list[str]:
@@ -312,16 +321,21 @@ def _phases(program: dict[str, Any]) -> list[ProgramPhase]:
             if not isinstance(item, dict):
                 continue
             side = str(item.get("side_emphasis") or "")
+            short = side in ("left", "right")
             items.append(
                 ProgramItem(
                     name=str(item.get("name") or item.get("exercise_id") or "exercise"),
                     dosage=dosage_text(item),
                     cues=_as_list(item.get("cues")),
                     why=" ".join(_as_list(item.get("why"))),
-                    side=side if side not in ("both", "none") else "",
+                    side=side if short else "",
+                    sides_note=side if side and not short and side not in ("both", "none") else "",
                 )
             )
-        phases.append(ProgramPhase(title, str(phase.get("goal") or ""), items))
+        goal = str(phase.get("goal") or "")
+        if phase.get("frequency"):
+            goal = f"{goal} {phase['frequency']}".strip()
+        phases.append(ProgramPhase(title, goal, items, _as_list(phase.get("retraining"))))
     return phases
 
 
@@ -429,7 +443,14 @@ def build_report(
         ),
         phases=_phases(program),
         program_notes=_program_notes(program),
+        red_flags_title=str(safety.get("red_flags_title") or Report.red_flags_title),
         red_flags=_as_list(safety.get("red_flags")) or list(DEFAULT_RED_FLAGS),
-        screening=_as_list(safety.get("screening")),
+        screening_title=str(safety.get("par_q_title") or Report.screening_title),
+        screening=_as_list(safety.get("par_q")) + _as_list(safety.get("screening")),
+        safety_notes=[
+            *_as_list(safety.get("par_q_action")),
+            *_as_list(safety.get("fall_risk")),
+            *_as_list(safety.get("stop_rule")),
+        ],
         disclaimers=disclaimers,
     )
