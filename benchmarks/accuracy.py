@@ -74,7 +74,7 @@ def panel_specs(n: int = 24, seed: int = 0, quick: bool = False) -> list[tuple[s
     out = []
     for i in range(n):
         task = tasks[i % len(tasks)]
-        side = ("left", "right")[(i // 2) % 2]
+        side = ("left", "right")[(i // len(tasks)) % 2]
         severity = ("none", "moderate", "marked")[i % 3]
         if task != "double_leg_squat" and i in ISOLATED:
             severity = ISOLATED[i]
@@ -84,6 +84,8 @@ def panel_specs(n: int = 24, seed: int = 0, quick: bool = False) -> list[tuple[s
         variant = dict(VARIANTS[i % len(VARIANTS)])
         if task != "single_leg_squat":
             variant.pop("free_leg", None)
+        elif i % 8 == 5:
+            variant["free_leg"] = "back"
         if task == "double_leg_squat":
             drop, lean = 0.0, 0.0
         spec = ClipSpec(
