@@ -227,7 +227,7 @@ def test_cache_by_content_and_options(monkeypatch: pytest.MonkeyPatch) -> None:
         return _result()
 
     monkeypatch.setattr(state, "analyse_file", fake_analyse)
-    monkeypatch.setattr(state, "session_backend", lambda model=None: None)
+    monkeypatch.setattr(state, "backend_for_new_clip", lambda model=None: None)
     state.cached_analysis.clear()
     data = b"clip bytes for the cache test"
     first = state.analyse_upload("a.mp4", data, Options())
@@ -275,3 +275,47 @@ def test_one_backend_per_session_closed_when_replaced(monkeypatch: pytest.Monkey
     assert at.session_state["same"] and at.session_state["replaced"]
     assert len(made) == 2
     assert made[0].closed and not made[1].closed  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("resettable", [True, False], ids=["reset-and-reuse", "replace"])
+def test_backend_for_a_new_clip_has_no_tracking_state(
+    monkeypatch: pytest.MonkeyPatch, resettable: bool
+) -> None:
+    import hipcheck.pose
+
+    made: list[object] = []
+
+    class FakeBackend:
+        closed = False
+        resets = 0
+
+        def __init__(self, model: str | None) -> None:
+            made.append(self)
+
+        def close(self) -> None:
+            self.closed = True
+
+    if resettable:
+
+        def reset(self: FakeBackend) -> None:
+            self.resets += 1
+
+        FakeBackend.reset = reset  # type: ignore[attr-defined]
+
+    monkeypatch.setattr(hipcheck.pose, "make_backend", FakeBackend)
+
+    def script() -> None:
+        import streamlit as st
+
+        from hipcheck.app.state import backend_for_new_clip
+
+        st.session_state["same"] = backend_for_new_clip() is backend_for_new_clip()
+
+    at = AppTest.from_function(script, default_timeout=TIMEOUT).run()
+    assert not at.exception
+    if resettable:
+        assert at.session_state["same"] and len(made) == 1
+        assert made[0].resets == 1  # type: ignore[attr-defined]  # fresh, then reset once
+    else:
+        assert not at.session_state["same"] and len(made) == 2
+        assert made[0].closed and not made[1].closed  # type: ignore[attr-defined]

@@ -199,6 +199,24 @@ def session_backend(model: str | None = None) -> Any:
     return holder.backend
 
 
+def backend_for_new_clip(model: str | None = None) -> Any:
+    """Return this session's backend ready for a new clip, with no tracking state.
+
+    MediaPipe tracks the person from frame to frame; a graph that has seen another clip
+    starts from that clip's last position and gives different landmarks (measured on
+    the rendered clips: up to 22 px on most frames) than a fresh one. A backend with a
+    ``reset()`` method is reset and reused; one without is closed and replaced (making
+    one takes about 10 ms).
+    """
+    holder = st.session_state.get(BACKEND_KEY)
+    reset = getattr(holder.backend, "reset", None) if holder is not None else None
+    if holder is not None and holder.model == model and callable(reset):
+        reset()
+        return holder.backend
+    close_session_backend()
+    return session_backend(model)
+
+
 def close_session_backend() -> None:
     """Close and forget this session's pose backend (if any)."""
     holder = st.session_state.pop(BACKEND_KEY, None)
@@ -239,9 +257,6 @@ def analyse_file(
     from hipcheck.pose import extract_landmarks
 
     phase = progress or (lambda _label: None)
-    reset = getattr(backend, "reset", None)
-    if callable(reset):  # forget tracking from the previous clip of this session
-        reset()
     series = extract_landmarks(path, backend=backend, progress=phase("Finding the pose"))
     analysis = analyze_landmarks(series, config)
     notes: list[str] = []
@@ -326,7 +341,10 @@ def cached_analysis(
     bar = FrameProgress()
     try:
         result = analyse_file(
-            _path, config_from_key(analysis_key), backend=session_backend(), progress=bar.phase
+            _path,
+            config_from_key(analysis_key),
+            backend=backend_for_new_clip(),
+            progress=bar.phase,
         )
     finally:
         bar.close()
