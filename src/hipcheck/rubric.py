@@ -41,6 +41,19 @@ def bands(metric: str, sex: str = "unspecified") -> dict[str, Any]:
     return rubric[metric]
 
 
+def tier(value: float | None, fair: float, poor: float, lower_is_worse: bool = False) -> str | None:
+    """Return the rating tier of ``value`` for the given band edges (None if missing).
+
+    Larger is worse: good below ``fair``, poor at or above ``poor``. With
+    ``lower_is_worse`` (ratios such as KASR): poor below ``poor``, fair below ``fair``.
+    """
+    if value is None or value != value:  # NaN check without numpy
+        return None
+    if lower_is_worse:
+        return "poor" if value < poor else "fair" if value < fair else "good"
+    return "poor" if value >= poor else "fair" if value >= fair else "good"
+
+
 def rate(value: float | None, metric: str, sex: str = "unspecified") -> str | None:
     """Rate a value ``good``/``fair``/``poor``; None for a missing value.
 
@@ -49,12 +62,8 @@ def rate(value: float | None, metric: str, sex: str = "unspecified") -> str | No
     Negative angles (varus, hike, contralateral lean) rate as good here: the rubric
     covers the positive (fault) direction only.
     """
-    if value is None or value != value:  # NaN check without numpy
-        return None
     b = bands(metric, sex)
-    if b.get("lower_is_worse"):
-        return "poor" if value < b["poor"] else "fair" if value < b["fair"] else "good"
-    return "poor" if value >= b["poor"] else "fair" if value >= b["fair"] else "good"
+    return tier(value, b["fair"], b["poor"], bool(b.get("lower_is_worse", False)))
 
 
 def overall(ratings: list[str | None]) -> str | None:

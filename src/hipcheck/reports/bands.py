@@ -8,11 +8,9 @@ ipsilateral lean).
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
-from functools import lru_cache
-from importlib.resources import files
-from typing import Any
+
+from hipcheck.rubric import load_rubric, tier
 
 #: metric name in the assessment -> rubric table
 _RUBRIC_KEYS: dict[str, str] = {
@@ -46,22 +44,7 @@ class Bands:
 
     def rate(self, value: float | None) -> str | None:
         """Return ``good``/``fair``/``poor`` for ``value``, or None for a missing value."""
-        if value is None or value != value:  # NaN check without numpy
-            return None
-        if self.lower_is_worse:
-            if value <= self.poor:
-                return "poor"
-            return "fair" if value <= self.fair else "good"
-        if value >= self.poor:
-            return "poor"
-        return "fair" if value >= self.fair else "good"
-
-
-@lru_cache(maxsize=1)
-def load_rubric() -> dict[str, Any]:
-    """Return the parsed rubric (read once)."""
-    text = (files("hipcheck") / "data" / "rubric.toml").read_text(encoding="utf-8")
-    return tomllib.loads(text)
+        return tier(value, self.fair, self.poor, self.lower_is_worse)
 
 
 def normalise_sex(sex: str | None) -> str:
