@@ -217,6 +217,10 @@ def key_frame_reps(assessment: Assessment, *, per_side: bool = True) -> list[Rep
     return [max((r for r in assessment.reps if r.side == s), key=rep_severity) for s in sides]
 
 
+def _nearest_row(t_s: np.ndarray, when: float) -> int:
+    return int(np.argmin(np.abs(np.asarray(t_s) - when)))
+
+
 def extract_key_frames(
     video_path: str | os.PathLike[str],
     landmarks: LandmarkSeries,
@@ -237,7 +241,10 @@ def extract_key_frames(
     from hipcheck.reports.draw import key_frame
 
     reps = key_frame_reps(assessment, per_side=per_side)
-    wanted = {rep.bottom_frame for rep in reps}
+    # A rep's bottom_frame indexes the uniform analysis grid; the decoded frame (and the
+    # landmark row) nearest its bottom time is the one to show (they differ for VFR).
+    rows = {rep.index: _nearest_row(landmarks.t_s, rep.bottom_s) for rep in reps}
+    wanted = set(rows.values())
     images: dict[int, np.ndarray] = {}
     if not wanted:
         return []
@@ -249,11 +256,11 @@ def extract_key_frames(
                 break
     out = []
     for rep in reps:
-        image = images.get(rep.bottom_frame)
+        row = rows[rep.index]
+        image = images.get(row)
         if image is None:
             continue
         h, w = image.shape[:2]
-        row = int(np.clip(rep.bottom_frame, 0, landmarks.n_frames - 1))
         lw, lh = landmarks.frame_size
         xy = landmarks.xy[row] * np.array([w / lw, h / lh])
         out.append(key_frame(image, xy, rep, assessment))
