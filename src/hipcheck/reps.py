@@ -93,7 +93,8 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
 def _foot_y(kin: pd.DataFrame, side: str) -> np.ndarray:
     """Lowest visible point of one foot (largest y of ankle, heel, toe), pixels."""
     cols = [f"{side}_ankle_y_px", f"{side}_heel_y_px", f"{side}_foot_y_px"]
-    return np.nanmax(kin[cols].to_numpy(float), axis=1)
+    # fmax ignores NaN (a hidden heel) without warning; all-NaN rows stay NaN.
+    return np.fmax.reduce(kin[cols].to_numpy(float), axis=1)
 
 
 def find_baseline(kin: pd.DataFrame, fps: float) -> Baseline:
