@@ -79,6 +79,11 @@ def test_double_leg_squat_both_knees_and_kasr():
         assert rep.side == "both"
         assert set(rep.metrics["knee_valgus_deg"]) == {"left", "right"}
         assert rep.metrics["kasr"].bottom < 1.0  # knees inside the ankles
+    # 10 deg of valgus on both knees brings the knees to ~0.66 of the ankle separation.
+    assert a.summary["both"]["kasr"]["rating"] == "poor"
+    assert any(
+        f.id == "knee_valgus" and f.metric == "kasr" and f.side == "both" for f in a.findings
+    )
 
 
 def test_step_down_detected_with_stance_on_box():

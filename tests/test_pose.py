@@ -84,3 +84,18 @@ def test_not_a_video_raises(tmp_path):
     bad.write_text("this is not a video")
     with pytest.raises(VideoError):
         extract_landmarks(bad)
+
+
+def test_reused_backend_gives_fresh_results():
+    from pathlib import Path
+
+    samples = Path(__file__).resolve().parents[1] / "sample_videos"
+    first, second = samples / "sls_right_good.mp4", samples / "double_leg_squat.mp4"
+    backend = make_backend()
+    try:
+        a = extract_landmarks(first, backend=backend)
+        extract_landmarks(second, backend=backend)
+        again = extract_landmarks(first, backend=backend)
+    finally:
+        backend.close()
+    np.testing.assert_array_equal(a.xy, again.xy)

@@ -50,11 +50,19 @@ _RUBRIC_KEY = {
     "pelvic_drop_deg": "pelvic_drop",
     "trunk_lean_deg": "trunk_lean",
     "knee_valgus_deg": "fppa",
+    "kasr": "kasr",
 }
 _FINDING_ID = {
     "pelvic_drop_deg": "pelvic_drop",
     "trunk_lean_deg": "trunk_lean",
     "knee_valgus_deg": "knee_valgus",
+    "kasr": "knee_valgus",  # knees closing in on a bilateral squat: the valgus pattern
+}
+_LABEL = {
+    "pelvic_drop_deg": "pelvic drop",
+    "trunk_lean_deg": "trunk lean",
+    "knee_valgus_deg": "knee valgus (FPPA)",
+    "kasr": "knee valgus pattern (knee/ankle separation ratio)",
 }
 
 
@@ -300,7 +308,7 @@ def findings_from_summary(summary: dict[str, object], sex: str) -> tuple[list[Fi
     for side, entry in summary.items():
         assert isinstance(entry, dict)
         components = []
-        for name in ("knee_valgus_deg", "pelvic_drop_deg", "trunk_lean_deg"):
+        for name in ("knee_valgus_deg", "pelvic_drop_deg", "trunk_lean_deg", "kasr"):
             keys = [k for k in entry if k.startswith(name)]
             for key in keys:
                 m = entry[key]
@@ -313,7 +321,8 @@ def findings_from_summary(summary: dict[str, object], sex: str) -> tuple[list[Fi
                 else:
                     tier = rate(m["mean"], _RUBRIC_KEY[name], sex)
                 if tier in ("fair", "poor"):
-                    label = name.replace("_deg", "").replace("_", " ")
+                    label = _LABEL[name]
+                    unit = "" if name == "kasr" else " deg"
                     rated = m["status"] == "measured"
                     findings.append(
                         Finding(
@@ -325,9 +334,9 @@ def findings_from_summary(summary: dict[str, object], sex: str) -> tuple[list[Fi
                             metric=name,
                             n_reps=m["n"],
                             summary=(
-                                f"{'Indicative ' if not rated else ''}{label} on the {limb} "
-                                f"{'stance ' if side != 'both' else ''}side: "
-                                f"mean {m['mean']:.1f} deg "
+                                f"{'Indicative ' if not rated else ''}{label} "
+                                f"{_where(limb, side)}: "
+                                f"mean {m['mean']:.{2 if name == 'kasr' else 1}f}{unit} "
                                 f"over {m['n']} reps ({tier})"
                                 + ("; not validated, not rated." if not rated else ".")
                             ),
@@ -344,7 +353,7 @@ def findings_from_summary(summary: dict[str, object], sex: str) -> tuple[list[Fi
                     rated=True,
                     n_reps=int(entry["n_reps"]),  # type: ignore[arg-type]
                     summary=(
-                        f"Overall movement quality on the {side} side is poor "
+                        f"Overall movement quality {_where(side, side)} is poor "
                         "(Crossley-style rule)."
                     ),
                 )
@@ -372,6 +381,13 @@ def findings_from_summary(summary: dict[str, object], sex: str) -> tuple[list[Fi
             )
             side_overall.append(tier)
     return findings, overall(side_overall) if any(side_overall) else None
+
+
+def _where(limb: str, side: str) -> str:
+    """Plain words for where a finding is: 'on both sides', 'on the left stance side'."""
+    if limb == "both":
+        return "on both sides"
+    return f"on the {limb} {'stance ' if side != 'both' else ''}side"
 
 
 def _asymmetry(summary: dict[str, object]) -> float | None:

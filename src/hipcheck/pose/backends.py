@@ -47,6 +47,10 @@ class PoseBackend(Protocol):
         """Return (33, 5) normalised x, y, z, visibility, presence, or None."""
         ...
 
+    def reset(self) -> None:
+        """Forget tracking state before a new clip or stream (keeps the model loaded)."""
+        ...
+
     def close(self) -> None:
         """Release the model."""
         ...
@@ -105,6 +109,10 @@ class BlazePoseBackend:
             out[i] = (lm.x, lm.y, lm.z, lm.visibility, np.nan)
         return out
 
+    def reset(self) -> None:
+        """Forget tracking state: a reused instance then gives a fresh instance's output."""
+        self._pose.reset()
+
     def close(self) -> None:
         """Release the graph."""
         self._pose.close()
@@ -142,6 +150,7 @@ class TasksBackend:
                 "Check that it is a MediaPipe PoseLandmarker .task bundle.",
             ) from exc
         self.name = f"tasks:{path.name}"
+        self._options = options
         self._last_ms = -1
 
     def process(self, image_rgb: np.ndarray, t_ms: int) -> np.ndarray | None:
@@ -158,6 +167,14 @@ class TasksBackend:
         for i, lm in enumerate(result.pose_landmarks[0]):
             out[i] = (lm.x, lm.y, lm.z, lm.visibility, lm.presence)
         return out
+
+    def reset(self) -> None:
+        """Start a new VIDEO-mode stream (the Tasks API has no reset: rebuild the landmarker)."""
+        from mediapipe.tasks.python import vision
+
+        self._landmarker.close()
+        self._landmarker = vision.PoseLandmarker.create_from_options(self._options)
+        self._last_ms = -1
 
     def close(self) -> None:
         """Release the landmarker."""

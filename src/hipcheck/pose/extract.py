@@ -36,7 +36,9 @@ def extract_landmarks(
     model
         None for the bundled BlazePose full model, or a ``.task`` file path.
     backend
-        An existing backend to reuse (then ``model`` is ignored and the caller closes it).
+        An existing backend to reuse (then ``model`` is ignored and the caller closes
+        it); its tracking state is reset first, so results do not depend on what it saw
+        before.
     max_side
         Decode frames with their longer side scaled down to this many pixels before the
         model sees them (the model works at 256x256 internally). Landmarks are still
@@ -61,6 +63,8 @@ def extract_landmarks(
 
     own_backend = backend is None
     pose = make_backend(model) if backend is None else backend
+    if backend is not None:
+        backend.reset()
     times: list[float] = []
     results: list[np.ndarray | None] = []
     started = time.perf_counter()
