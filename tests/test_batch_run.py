@@ -271,3 +271,33 @@ def test_mixed_folder(shared_dir: Path, videos: Path, tmp_path: Path) -> None:
     assert "3 failed" in res.output
     log = (out / "run.log").read_text()
     assert log.count("failed  ") == 3
+
+
+def test_ctrl_c_keeps_finished_clips(reference: Path, videos: Path) -> None:
+    out = videos.parent / "out-ctrl-c"
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+    cmd = _cli_cmd(str(videos), "--out", str(out), "--workers", "2", "--no-progress")
+    # own session: SIGINT goes to the whole group, as Ctrl-C in a terminal does
+    proc = subprocess.Popen(
+        cmd, env=env, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not list(out.glob("clips/*/status.json")):
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        os.killpg(proc.pid, signal.SIGINT)
+        _, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    if proc.returncode == 0:  # all clips happened to finish before the signal arrived
+        pytest.skip("the run finished before it could be interrupted")
+    assert proc.returncode == 130
+    assert b"run the same command again" in stderr
+    _, clips = read_tables(out)  # tables are rebuilt on interrupt too
+    assert "ok" in set(clips["status"]) and set(clips["status"]) <= {"ok", "pending"}
+    for row in clips[clips["status"] == "ok"].to_dict("records"):
+        pd.read_parquet(out / "clips" / row["clip_id"] / "kinematics.parquet")
+    assert "interrupted" in (out / "run.log").read_text()
