@@ -258,3 +258,13 @@ def test_cli_user_errors_are_messages_not_tracebacks(tmp_path: Path) -> None:
     touch(tmp_path / "a.mp4")
     res = runner.invoke(_app(), ["batch", str(tmp_path / "a.mp4"), "--side", "middle"])
     assert res.exit_code == 1 and "side must be" in res.output
+
+
+def test_run_batch_accepts_one_path_and_rejects_two_input_kinds(tmp_path: Path) -> None:
+    from hipcheck.batch import run_batch
+    from hipcheck.errors import HipcheckError
+
+    with pytest.raises(BatchInputError, match="missing-folder"):
+        run_batch(str(tmp_path / "missing-folder"), tmp_path / "out", progress=False)
+    with pytest.raises(HipcheckError, match="not both"):
+        run_batch([tmp_path], tmp_path / "out", manifest=tmp_path / "m.csv", progress=False)

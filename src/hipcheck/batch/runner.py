@@ -388,7 +388,9 @@ def run_batch(
         Default analysis options.
     workers
         Local worker processes (default: min(CPUs, clips)); 1 runs in this process.
-        With ``scheduler="local"``: the LocalCluster's worker count.
+        With ``scheduler="local"``: the LocalCluster's worker count. Worker processes
+        are spawned, so a script calling this with more than one worker needs the
+        ``if __name__ == "__main__":`` guard (notebooks need nothing).
     scheduler
         None for local processes; ``"local"`` for an in-process Dask LocalCluster;
         else a Dask scheduler address (``tcp://host:8786``). Workers must see the
@@ -413,6 +415,8 @@ def run_batch(
         not raised: they are rows of the clips table and entries of ``failures``.
     """
     t0 = time.perf_counter()
+    if isinstance(inputs, str | os.PathLike):
+        inputs = [inputs]
     if manifest is not None and inputs:
         raise HipcheckError("Give either inputs or a manifest, not both.", "Pick one.")
     if manifest is not None:
