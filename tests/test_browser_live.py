@@ -131,6 +131,12 @@ def test_live_page_counts_reps_of_a_fake_camera_clip(chromium, y4m_clip, live_se
             assert "fps processed" in text
             assert "left stance" in text  # the clip's stance side, from the lifted foot
             component.get_by_role("button", name=re.compile("stop", re.I)).click()
-            page.get_by_text("Full analysis of the recording").wait_for(timeout=90000)
+            try:
+                page.get_by_text("Full analysis of the recording").wait_for(timeout=90000)
+            finally:
+                page.screenshot(path=str(tmp_path / "live_stopped.png"), full_page=True)
+            page.wait_for_timeout(3000)
+            page.screenshot(path=str(tmp_path / "live_results.png"), full_page=True)
+            assert page.locator('[data-testid="stException"]').count() == 0
         finally:
             browser.close()

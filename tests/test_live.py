@@ -306,3 +306,68 @@ def test_mediapipe_swaps_side_labels_in_a_mirrored_frame(shared_dir):
     # "left_hip" in the mirrored frame sits at the mirrored position of the right hip.
     assert flipped_x[0] == pytest.approx(width - plain_x[1], abs=0.02 * width)
     assert flipped_x[1] == pytest.approx(width - plain_x[0], abs=0.02 * width)
+
+
+# --- the page's per-session stream handler (no browser, fake pose backend) -----------
+
+
+class _SkeletonBackend:
+    """A pose backend that returns a skeleton series frame by frame (normalised)."""
+
+    name = "skeleton"
+
+    def __init__(self, series):
+        self.series, self.closed = series, False
+
+    def process(self, image_rgb, t_ms):
+        w, h = self.series.frame_size
+        k = min(int(np.searchsorted(self.series.t_s, t_ms / 1000 - 1e-3)), self.series.n_frames - 1)
+        out = np.ones((33, 5), np.float32)
+        out[:, :2] = self.series.xy[k] / np.array([w, h])
+        return out
+
+    def close(self):
+        self.closed = True
+
+
+def _video_frame(k, size, fps=30):
+    from fractions import Fraction
+
+    import av
+
+    frame = av.VideoFrame.from_ndarray(np.zeros((size[1], size[0], 3), np.uint8), format="rgb24")
+    frame.pts, frame.time_base = k, Fraction(1, fps)
+    return frame
+
+
+def test_live_session_keeps_the_newest_state_counts_drops_and_cleans_up(monkeypatch):
+    import hipcheck.pose.backends
+    from hipcheck.app.live_page import LiveOptions, LiveSession
+
+    series, _ = make_series(Plan(size=(640, 480)))
+    backends = []
+
+    def make_backend(model=None):
+        backends.append(_SkeletonBackend(series))
+        return backends[-1]
+
+    # The processor creates (and so owns and closes) its model, as on the page.
+    monkeypatch.setattr(hipcheck.pose.backends, "make_backend", make_backend)
+    session = LiveSession(LiveOptions())
+    # Every other frame is missing: the processor fell behind and they were dropped.
+    ks = list(range(0, series.n_frames, 2))
+    for k in ks:
+        out = session.on_frame(_video_frame(k, (640, 480)))
+        assert out.width == 640 and out.height == 480
+    assert session.states.qsize() == 1  # only the newest state is kept
+    state = session.states.get_nowait()
+    assert state.dropped_frames == len(ks) - 1
+    assert state.rep_count == 4  # the skeleton's reps, even at half the frame rate
+    session.on_ended()
+    assert backends[0].closed
+    # A straggler frame after STOP starts a short recording; the stream's is analysed.
+    session.on_frame(_video_frame(series.n_frames + 200, (640, 480)))
+    done = session.finish()
+    assert done is not None and done.n_frames == len(ks)
+    assert all(b.closed for b in backends)
+    assert session.finish() is None  # handed over once

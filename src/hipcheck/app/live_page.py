@@ -49,6 +49,8 @@ RESULT_KEY = "_hipcheck_live_result"
 RECORD_DIR = Path.home() / "hipcheck-live"
 #: Nominal camera frame rate asked of the browser (the filter's time grid).
 CAMERA_FPS = 30.0
+#: A pause longer than this between frames (or time going back) means a new stream.
+NEW_STREAM_GAP_S = 3.0
 
 TASKS = {
     "Detect automatically": "auto",
@@ -149,6 +151,14 @@ class LiveSession:
         image = frame.to_ndarray(format="rgb24")
         t_s = float(frame.time) if frame.time is not None else time.monotonic()
         with self._lock:
+            last = self._last_frame_t
+            if (
+                self._processor is not None
+                and last is not None
+                and not 0 < t_s - last < NEW_STREAM_GAP_S
+            ):
+                # A new stream (or a straggler frame after STOP was followed by a restart).
+                self._retire()
             if self._processor is None:
                 self._processor = self._new_processor()
                 self._last_frame_t = None
@@ -172,13 +182,17 @@ class LiveSession:
         with contextlib.suppress(queue.Full):
             self.states.put_nowait(state)
 
+    def _retire(self) -> None:
+        """Close the current processor's model and keep its landmarks (lock held)."""
+        if self._processor is not None:
+            self._processor.close()
+            self._finished.append(self._processor)
+            self._processor = None
+
     def on_ended(self) -> None:
         """Release the pose model when the stream stops; keep the landmarks for analysis."""
         with self._lock:
-            if self._processor is not None:
-                self._processor.close()
-                self._finished.append(self._processor)
-                self._processor = None
+            self._retire()
 
     def shutdown(self) -> None:
         """Release everything when the browser session ends."""
@@ -187,11 +201,16 @@ class LiveSession:
             self._finished.clear()
 
     def finish(self) -> OnlineProcessor | None:
-        """Return the last stopped stream's processor (once), or None."""
+        """Return the stopped stream's processor (once), or None if under a second long.
+
+        Frames still in flight when STOP is pressed can start a processor of their own
+        after the stream's one was retired; the longest recording is the stream's.
+        """
         self.on_ended()
         with self._lock:
             done, self._finished = self._finished, []
-        return done[-1] if done else None
+        best = max(done, key=lambda p: p.n_frames, default=None)
+        return best if best is not None and best.n_frames >= CAMERA_FPS else None
 
 
 def _get_session(st: Any, options: LiveOptions) -> LiveSession:
@@ -387,7 +406,7 @@ def run() -> None:
         _show_state(slots, state)
     if not ctx.state.playing:
         processor = session.finish()
-        if processor is not None and processor.n_frames > 0:
+        if processor is not None:
             with st.spinner("Analysing the recording..."):
                 _render_offline(st, processor, options)
             if session.record_path is not None and session.record_path.exists():
