@@ -297,7 +297,13 @@ def analyze_video(
     hipcheck.errors.HipcheckError
         Unreadable video, no person, nothing measurable.
     """
+    from hipcheck.markers import check_marker_option, markers_for_video
     from hipcheck.pose import extract_landmarks
 
+    config = (config or AnalysisConfig()).with_(**options)
+    check_marker_option(config.markers)  # a bad colour name fails before the pose pass
     series = extract_landmarks(path, model=model, max_side=max_side, progress=progress)
-    return analyze_landmarks(series, config, **options)
+    markers = markers_for_video(path, series, config)  # angles None: no markers, landmarks
+    analysis = analyze_landmarks(series, config, marker_angles=markers.angles)
+    markers.annotate(analysis.assessment)
+    return analysis

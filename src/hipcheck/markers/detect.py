@@ -1,0 +1,233 @@
+"""Colour segmentation of skin markers and their sub-pixel centres.
+
+Skin markers are small discs (about 25 mm) in a saturated colour. A pixel belongs to
+a marker when its hue lies within ``hue_tol`` of the colour's hue and its saturation
+and value are high (OpenCV HSV: hue 0-180, saturation and value 0-255). Connected
+components of that mask are the candidate blobs; each blob's centre is the centroid
+of the pixels around it weighted by a soft membership (saturation ramp x hue
+closeness), so anti-aliased edge pixels count partly and the centre is sub-pixel.
+
+Frame: image pixels of the upright RGB frame, x right, y down.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import cv2
+import numpy as np
+
+from hipcheck.errors import HipcheckError
+
+#: Marker disc diameter as a fraction of the leg length (hip joint to ankle, about
+#: 0.9 m in adults): 25 mm / 0.9 m. Blob size limits are relative to this [HEUR].
+DISC_DIAMETER_PER_LEG = 0.028
+#: Accepted blob area as a multiple of the expected disc area: small = partly hidden
+#: or far, large = closer to the camera or motion blur [HEUR].
+MIN_AREA_FACTOR = 0.12
+MAX_AREA_FACTOR = 5.0
+#: Soft-membership saturation ramp starts this far below ``sat_min`` (edge pixels).
+_SAT_RAMP = 60
+#: Pixels around a blob's bounding box included in its weighted centroid.
+_CENTROID_PAD = 2
+
+
+@dataclass(frozen=True)
+class MarkerColour:
+    """A marker colour as an HSV window (OpenCV ranges).
+
+    Attributes
+    ----------
+    name
+        Preset name or ``"calibrated"``.
+    hue
+        Hue centre, 0-180 (OpenCV; degrees / 2). Distances wrap around (red).
+    hue_tol
+        Half-width of the accepted hue window.
+    sat_min, val_min
+        Minimum saturation and value, 0-255, of a core marker pixel.
+    """
+
+    name: str
+    hue: float
+    hue_tol: float
+    sat_min: float
+    val_min: float
+
+    def to_dict(self) -> dict[str, object]:
+        """Return the colour as a JSON-ready dict."""
+        return {
+            "name": self.name,
+            "hue": float(self.hue),
+            "hue_tol": float(self.hue_tol),
+            "sat_min": float(self.sat_min),
+            "val_min": float(self.val_min),
+        }
+
+
+#: Named presets for fluorescent adhesive markers. Saturation floors sit above what
+#: skin, clothing and most backgrounds reach (checked on the rendered set: scene greens
+#: stay below saturation 120, the green discs' cores above 150) [HEUR].
+PRESETS: dict[str, MarkerColour] = {
+    "green": MarkerColour("green", hue=58.0, hue_tol=12.0, sat_min=140.0, val_min=80.0),
+    "pink": MarkerColour("pink", hue=163.0, hue_tol=10.0, sat_min=140.0, val_min=90.0),
+    "orange": MarkerColour("orange", hue=13.0, hue_tol=7.0, sat_min=170.0, val_min=120.0),
+    "blue": MarkerColour("blue", hue=108.0, hue_tol=10.0, sat_min=150.0, val_min=70.0),
+    "yellow": MarkerColour("yellow", hue=29.0, hue_tol=6.0, sat_min=160.0, val_min=140.0),
+}
+PRESETS["magenta"] = replace(PRESETS["pink"], name="magenta")
+
+
+def get_colour(name: str) -> MarkerColour:
+    """Return the preset called ``name`` (case-insensitive).
+
+    Raises
+    ------
+    hipcheck.errors.HipcheckError
+        Unknown colour name (the hint lists the presets).
+    """
+    key = name.strip().lower()
+    if key not in PRESETS:
+        raise HipcheckError(
+            f"Unknown marker colour {name!r}.",
+            f"Use auto, off or one of: {', '.join(sorted(PRESETS))}.",
+        )
+    return PRESETS[key]
+
+
+@dataclass(frozen=True)
+class Blobs:
+    """Candidate marker blobs of one frame.
+
+    Attributes
+    ----------
+    xy
+        ``(m, 2)`` sub-pixel centres, pixels (x right, y down).
+    area
+        ``(m,)`` pixel count of each blob's core mask.
+    """
+
+    xy: np.ndarray
+    area: np.ndarray
+
+    @classmethod
+    def none(cls) -> Blobs:
+        """Return an empty set of blobs."""
+        return cls(np.zeros((0, 2)), np.zeros(0))
+
+    def __len__(self) -> int:
+        return int(self.area.shape[0])
+
+
+def hue_distance(hue: np.ndarray, centre: float) -> np.ndarray:
+    """Return the circular distance between OpenCV hues (0-180 wraps around)."""
+    d = np.abs(hue.astype(np.float32) - np.float32(centre)) % 180.0
+    return np.minimum(d, 180.0 - d)
+
+
+def membership(hsv: np.ndarray, colour: MarkerColour) -> np.ndarray:
+    """Return each pixel's soft membership of ``colour``, 0-1 (float32, image shape).
+
+    1 for pixels inside the hue window with saturation >= ``sat_min``; falls off
+    linearly over ``_SAT_RAMP`` saturation levels below it and over the outer third of
+    the hue window, so anti-aliased edges weigh partly.
+    """
+    h, s, v = hsv[..., 0], hsv[..., 1].astype(np.float32), hsv[..., 2]
+    hue_w = np.clip((colour.hue_tol - hue_distance(h, colour.hue)) / (colour.hue_tol / 3), 0, 1)
+    sat_w = np.clip((s - (colour.sat_min - _SAT_RAMP)) / _SAT_RAMP, 0, 1)
+    return (hue_w * sat_w * (v >= colour.val_min * 0.6)).astype(np.float32)
+
+
+def colour_mask(hsv: np.ndarray, colour: MarkerColour) -> np.ndarray:
+    """Return the core mask (uint8 0/255): hue within the window, saturation and value high."""
+    lo_h, hi_h = colour.hue - colour.hue_tol, colour.hue + colour.hue_tol
+    s_min, v_min = int(np.ceil(colour.sat_min)), int(np.ceil(colour.val_min))
+    ranges = [(max(lo_h, 0.0), min(hi_h, 179.0))]
+    if lo_h < 0:  # the window wraps around red
+        ranges.append((180.0 + lo_h, 179.0))
+    if hi_h > 179:
+        ranges.append((0.0, hi_h - 180.0))
+    mask = np.zeros(hsv.shape[:2], dtype=np.uint8)
+    for a, b in ranges:
+        lower = np.array([int(np.ceil(a)), s_min, v_min], dtype=np.uint8)
+        upper = np.array([int(np.floor(b)), 255, 255], dtype=np.uint8)
+        mask |= cv2.inRange(hsv, lower, upper)
+    return mask
+
+
+def expected_disc_area_px(leg_length_px: float) -> float:
+    """Return the expected pixel area of a marker disc for a leg of ``leg_length_px``."""
+    d = DISC_DIAMETER_PER_LEG * float(leg_length_px)
+    return float(np.pi / 4 * d * d)
+
+
+def detect_blobs(
+    image_rgb: np.ndarray,
+    colour: MarkerColour,
+    *,
+    leg_length_px: float | None = None,
+    roi: tuple[int, int, int, int] | None = None,
+) -> Blobs:
+    """Find marker-coloured blobs and their sub-pixel centres in one RGB frame.
+
+    Parameters
+    ----------
+    image_rgb
+        Upright RGB frame, ``(h, w, 3)`` uint8.
+    colour
+        The marker colour.
+    leg_length_px
+        Body scale; blobs smaller than ``MIN_AREA_FACTOR`` or larger than
+        ``MAX_AREA_FACTOR`` times the expected disc area are dropped. None keeps
+        every blob of at least 3 pixels.
+    roi
+        Optional ``(x0, y0, x1, y1)`` search window (clipped to the frame); centres
+        are returned in full-frame pixels.
+
+    Returns
+    -------
+    Blobs
+        Centres (intensity-weighted centroids) and core areas.
+    """
+    x0, y0 = 0, 0
+    img = image_rgb
+    if roi is not None:
+        h, w = image_rgb.shape[:2]
+        x0, y0 = max(0, int(roi[0])), max(0, int(roi[1]))
+        x1, y1 = min(w, int(np.ceil(roi[2]))), min(h, int(np.ceil(roi[3])))
+        if x1 <= x0 or y1 <= y0:
+            return Blobs.none()
+        img = image_rgb[y0:y1, x0:x1]
+    hsv = cv2.cvtColor(np.ascontiguousarray(img), cv2.COLOR_RGB2HSV)
+    mask = colour_mask(hsv, colour)
+    n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    if n <= 1:
+        return Blobs.none()
+    lo, hi = 3.0, np.inf
+    if leg_length_px is not None and np.isfinite(leg_length_px) and leg_length_px > 0:
+        area0 = expected_disc_area_px(leg_length_px)
+        lo, hi = max(lo, MIN_AREA_FACTOR * area0), MAX_AREA_FACTOR * area0
+    size = stats[1:, cv2.CC_STAT_AREA]
+    short = np.maximum(np.minimum(stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT]), 1)
+    long_ = np.maximum(stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT])
+    # the right size, and a disc rather than a streak
+    keep = (size >= lo) & (size <= hi) & (long_ <= 3 * short)
+    centres, areas = [], []
+    for k in np.flatnonzero(keep) + 1:
+        bx, by, bw, bh, area = (int(v) for v in stats[k])
+        xa, ya = max(0, bx - _CENTROID_PAD), max(0, by - _CENTROID_PAD)
+        xb = min(mask.shape[1], bx + bw + _CENTROID_PAD)
+        yb = min(mask.shape[0], by + bh + _CENTROID_PAD)
+        wpatch = membership(hsv[ya:yb, xa:xb], colour)
+        total = float(wpatch.sum())
+        if total <= 0:
+            continue
+        yy, xx = np.mgrid[ya:yb, xa:xb]
+        # pixel centres sit at +0.5 (origin at the top-left pixel corner)
+        cx = float((wpatch * (xx + 0.5)).sum() / total)
+        cy = float((wpatch * (yy + 0.5)).sum() / total)
+        centres.append((cx + x0, cy + y0))
+        areas.append(float(area))
+    if not centres:
+        return Blobs.none()
+    return Blobs(np.asarray(centres, dtype=np.float64), np.asarray(areas, dtype=np.float64))
