@@ -268,3 +268,19 @@ def test_run_batch_accepts_one_path_and_rejects_two_input_kinds(tmp_path: Path) 
         run_batch(str(tmp_path / "missing-folder"), tmp_path / "out", progress=False)
     with pytest.raises(HipcheckError, match="not both"):
         run_batch([tmp_path], tmp_path / "out", manifest=tmp_path / "m.csv", progress=False)
+
+
+def test_crashed_worker_becomes_a_failed_row_and_is_retried(tmp_path: Path) -> None:
+    from concurrent.futures.process import BrokenProcessPool
+
+    from hipcheck.batch.runner import crashed_status
+
+    touch(tmp_path / "a.mp4")
+    job = discover_inputs([tmp_path / "a.mp4"])[0]
+    out = tmp_path / "out"
+    crashed_status(job, out, BrokenProcessPool("a child process terminated abruptly"))
+    _, clips = build_tables([job], out)
+    row = clips.iloc[0]
+    assert (row["status"], row["error_code"]) == ("failed", "worker_crashed")
+    assert "terminated abruptly" in row["error_message"] and row["error_hint"]
+    assert _needs_work(job, str(out), AnalysisConfig(), False, False) == {"from_landmarks": False}

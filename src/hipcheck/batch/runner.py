@@ -18,6 +18,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -153,6 +154,36 @@ def analyze_clip(
     return status
 
 
+def crashed_status(job: ClipJob, out_dir: str | Path, exc: BaseException) -> dict[str, Any]:
+    """Record a clip whose worker process died (written by the coordinating process)."""
+    clip_dir = clips_dir(out_dir) / job.clip_id
+    clip_dir.mkdir(parents=True, exist_ok=True)
+    status: dict[str, Any] = {
+        "status_version": STATUS_VERSION,
+        "clip_id": job.clip_id,
+        "path": job.path,
+        "rel": job.rel,
+        "status": "failed",
+        "error": {
+            "code": "worker_crashed",
+            "message": (
+                f"The worker process died while this clip was running or queued "
+                f"({type(exc).__name__}: {exc}); out of memory, or a crash in the pose model."
+            ),
+            "hint": "Re-run to retry. If it recurs, run this clip alone with --workers 1.",
+        },
+        "analysed_from": None,
+        "config": None,
+        "metadata": job.metadata,
+        "video": {},
+        "n_reps": None,
+        "finished_at": now_iso(),
+        "hipcheck_version": __version__,
+    }
+    write_status(clip_dir, status)
+    return status
+
+
 # --- local pool -------------------------------------------------------------------------
 
 _queue: Any = None  # set in each pool worker by _init_worker
@@ -223,8 +254,12 @@ def _run_pool(
             done, _ = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
             _drain(queue, on_frames)
             for fut in done:
-                pending.pop(fut)
-                yield fut.result()
+                job = pending.pop(fut)
+                try:
+                    status = fut.result()
+                except BrokenProcessPool as exc:  # every clip still in the pool gets it
+                    status = crashed_status(job, out_dir, exc)
+                yield status
     finally:
         # Ctrl-C or an error: drop queued clips; running ones stop with the interrupt
         # (SIGINT reaches the whole process group) and never write an ok status.
@@ -273,19 +308,22 @@ def _run_dask(
     scheduler: str,
     workers: int | None,
 ) -> Iterator[dict[str, Any]]:
-    from distributed import as_completed
+    from distributed import KilledWorker, as_completed
 
     with dask_client(scheduler, workers) as client:
-        futures = []
+        futures = {}
         for job, kw in work:
-            futures.append(
-                client.submit(analyze_clip, job, out_dir, config, **kw, pure=False, retries=0)
-            )
+            fut = client.submit(analyze_clip, job, out_dir, config, **kw, pure=False, retries=0)
+            futures[fut] = job
         try:
-            for fut in as_completed(futures):
-                yield fut.result()
+            for fut in as_completed(list(futures)):
+                try:
+                    status = fut.result()
+                except KilledWorker as exc:  # Dask already retried it on other workers
+                    status = crashed_status(futures[fut], out_dir, exc)
+                yield status
         finally:
-            client.cancel(futures)
+            client.cancel(list(futures))
 
 
 # --- the batch --------------------------------------------------------------------------
