@@ -31,6 +31,8 @@ MIN_PEAK_PIXELS_PER_SITE = 4.0
 MIN_SITES = 4
 #: The saturation floor is at least this fraction of the discs' median saturation.
 SAT_FRACTION = 0.6
+#: Hue peaks tried, strongest first.
+MAX_CANDIDATES = 3
 #: Hue window limits (OpenCV hue units, 0-180) [HEUR].
 MIN_HUE_TOL, MAX_HUE_TOL = 6.0, 14.0
 
@@ -43,16 +45,27 @@ def _near_mask(shape: tuple[int, int], centres: np.ndarray, radii: np.ndarray) -
     return mask.astype(bool)
 
 
-def _hue_peak(near: np.ndarray, far: np.ndarray, far_scale: float) -> tuple[int, float]:
-    """Return the hue bin with the most near-site excess over the background, and its count."""
+def _hue_peaks(near: np.ndarray, far: np.ndarray, far_scale: float) -> list[tuple[int, float]]:
+    """Return up to ``MAX_CANDIDATES`` hue peaks (bin, count) of near-site excess.
+
+    The excess is the near-site hue histogram minus twice the background's rate,
+    smoothed circularly over +-2 hue units (discs are not one exact hue). Peaks are
+    taken greedily, each suppressing ``MAX_HUE_TOL`` around it.
+    """
     bins = np.arange(181)
     h_near = np.histogram(near, bins=bins)[0].astype(float)
     h_far = np.histogram(far, bins=bins)[0].astype(float) * far_scale
     excess = np.clip(h_near - 2.0 * h_far, 0, None)
-    # circular smoothing over +-2 hue units (discs are not one exact hue)
     smooth = sum(np.roll(excess, k) for k in range(-2, 3))
-    peak = int(np.argmax(smooth))
-    return peak, float(smooth[peak])
+    peaks = []
+    hues = np.arange(180)
+    for _ in range(MAX_CANDIDATES):
+        peak = int(np.argmax(smooth))
+        if smooth[peak] <= 0:
+            break
+        peaks.append((peak, float(smooth[peak])))
+        smooth = np.where(hue_distance(hues, peak) <= MAX_HUE_TOL, 0.0, smooth)
+    return peaks
 
 
 def calibrate_colour(
@@ -104,13 +117,23 @@ def calibrate_colour(
         return None
     nh, ns = np.concatenate(near_h), np.concatenate(near_s).astype(float)
     fh, fs = np.concatenate(far_h), np.concatenate(far_s).astype(float)
-    peak, count = _hue_peak(nh, fh, near_px / max(far_px, 1))
-    if count < MIN_PEAK_PIXELS_PER_SITE * len(near_h) * len(radius):
-        return None
+    # Clothing can hold more saturated pixels near the sites than the discs do: try the
+    # strongest hues in turn and keep the first that yields disc-sized blobs at the sites.
+    for peak, count in _hue_peaks(nh, fh, near_px / max(far_px, 1)):
+        if count < MIN_PEAK_PIXELS_PER_SITE * len(near_h) * len(radius):
+            break
+        colour = _colour_at(peak, nh, ns, fh, fs, name)
+        if markers_present(images, landmarks_xy, leg_length_px, colour):
+            return colour
+    return None
+
+
+def _colour_at(
+    peak: int, nh: np.ndarray, ns: np.ndarray, fh: np.ndarray, fs: np.ndarray, name: str
+) -> MarkerColour:
+    """HSV window around a hue peak: centre, spread, saturation floor over the background."""
     on = hue_distance(nh, peak) <= MAX_HUE_TOL
-    hues = nh[on].astype(float)
-    # circular mean/spread around the peak
-    offs = (hues - peak + 90) % 180 - 90
+    offs = (nh[on].astype(float) - peak + 90) % 180 - 90  # circular offsets from the peak
     centre = float((peak + np.median(offs)) % 180)
     tol = float(np.clip(3.0 * np.std(offs), MIN_HUE_TOL, MAX_HUE_TOL))
     marker_sat = ns[on]
@@ -119,8 +142,7 @@ def calibrate_colour(
     median_sat = float(np.percentile(marker_sat, 50))
     # above the background at this hue, but keeping at least half of the disc pixels
     sat_min = min(max(floor, CANDIDATE_SAT, SAT_FRACTION * median_sat), median_sat)
-    colour = MarkerColour(name, hue=centre, hue_tol=tol, sat_min=sat_min, val_min=CANDIDATE_VAL)
-    return colour if markers_present(images, landmarks_xy, leg_length_px, colour) else None
+    return MarkerColour(name, hue=centre, hue_tol=tol, sat_min=sat_min, val_min=CANDIDATE_VAL)
 
 
 def markers_present(
