@@ -373,11 +373,11 @@ def run() -> None:
     if options.record:
         from aiortc.contrib.media import MediaRecorder
 
-        RECORD_DIR.mkdir(parents=True, exist_ok=True)
-        path = RECORD_DIR / f"live-{time.strftime('%Y%m%d-%H%M%S')}.mp4"
-        session.record_path = path
-
         def recorder() -> Any:
+            # Called once when a stream starts: one file per stream.
+            RECORD_DIR.mkdir(parents=True, exist_ok=True)
+            path = RECORD_DIR / f"live-{time.strftime('%Y%m%d-%H%M%S')}.mp4"
+            session.record_path = path
             return MediaRecorder(str(path), format="mp4")
 
     ctx = webrtc_streamer(
