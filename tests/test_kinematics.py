@@ -336,7 +336,8 @@ def torso(yaw_deg: float, frame: str = "portrait"):
 def test_view_ratio_and_class(yaw: float, frame: str, expected: str) -> None:
     sl, sr, hl, hr = torso(yaw, frame)
     r = float(view_ratio(sl, sr, hl, hr))
-    assert r == pytest.approx(170 * abs(math.cos(math.radians(yaw))) / 230, abs=1e-9)
+    # body width = mean(shoulder width, 2 x hip width) = (170 + 200) / 2 at yaw 0
+    assert r == pytest.approx(185 * abs(math.cos(math.radians(yaw))) / 230, abs=1e-9)
     assert classify_view(r) == expected
 
 

@@ -149,6 +149,8 @@ def test_missing_knee_and_side_view_fail_quality() -> None:
     side = skeleton()
     mid = (side[LM.LEFT_SHOULDER] + side[LM.RIGHT_SHOULDER]) / 2
     side[LM.LEFT_SHOULDER], side[LM.RIGHT_SHOULDER] = mid + [8.0, 0.0], mid - [8.0, 0.0]
+    hip_mid = (side[LM.LEFT_HIP] + side[LM.RIGHT_HIP]) / 2
+    side[LM.LEFT_HIP], side[LM.RIGHT_HIP] = hip_mid + [5.0, 0.0], hip_mid - [5.0, 0.0]
     df = frame_kinematics(series_of([skeleton(), broken, side]))
     assert df["quality_ok"].tolist() == [True, False, False]
     assert np.isnan(df.loc[1, "fppa_left_deg"])

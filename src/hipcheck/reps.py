@@ -259,24 +259,26 @@ def classify_rep(kin: pd.DataFrame, rep: RepWindow, baseline: Baseline) -> tuple
         ``side`` is the subject's stance side, or ``both`` for a double-leg squat.
     """
     leg = baseline.leg_length_px
-    window = slice(rep.start, rep.end + 1)
+    # The feet around the bottom frame decide: a weight shift or a foot lifted only
+    # after a dip is set-up, not a single-leg repetition.
+    window = slice(max(rep.start, rep.bottom - 2), min(rep.end, rep.bottom + 2) + 1)
     change = {}
     for side in ("left", "right"):
-        foot = _foot_y(kin.iloc[window], side)
+        foot = float(np.nanmedian(_foot_y(kin.iloc[window], side)))
         # + = raised above its baseline level, - = lowered below it (y grows down).
-        raised = (baseline.foot_y_px[side] - np.nanmin(foot)) / leg
-        lowered = (np.nanmax(foot) - baseline.foot_y_px[side]) / leg
+        raised = (baseline.foot_y_px[side] - foot) / leg
+        lowered = (foot - baseline.foot_y_px[side]) / leg
         change[side] = (raised, lowered)
     raised_side = max(("left", "right"), key=lambda s: change[s][0])
     lowered_side = max(("left", "right"), key=lambda s: change[s][1])
     other = {"left": "right", "right": "left"}
-    if (
-        change[lowered_side][1] >= FOOT_LOWER_MIN
-        and change[lowered_side][1] > change[raised_side][0]
-    ):
-        return "step_down", other[lowered_side]
+    # A lifted foot is the free foot of a single-leg squat. Only when neither foot is
+    # lifted does a foot below its standing level mean a step-down (the stance foot
+    # stays on the box at its baseline height).
     if change[raised_side][0] >= FOOT_LIFT_MIN:
         return "single_leg_squat", other[raised_side]
+    if change[lowered_side][1] >= FOOT_LOWER_MIN:
+        return "step_down", other[lowered_side]
     return "double_leg_squat", "both"
 
 
@@ -337,23 +339,30 @@ def detect_reps(
             rep.side = side
         (rejected if rep.flags else reps).append(rep)
     if config.task == "auto":
-        _harmonise_single_leg_tasks(reps)
+        rejected += _harmonise_single_leg_tasks(reps)
     return baseline, depth, reps, rejected
 
 
-def _harmonise_single_leg_tasks(reps: list[RepWindow]) -> None:
-    """Give every single-leg rep of a clip the majority task (ties: single-leg squat).
+def _harmonise_single_leg_tasks(reps: list[RepWindow]) -> list[RepWindow]:
+    """Make a clip one protocol (in place); return the reps that do not belong to it.
 
-    A free foot held forward can look lower than the floor in a frontal image, which
-    mimics a step-down; a clip is one protocol, so the majority decides [HEUR].
+    Single-leg reps take the majority task (ties: single-leg squat): a free foot held
+    forward can look lower than the floor in a frontal image, which mimics a
+    step-down. When most reps are single-leg, a dip with both feet down is the weight
+    shift before lifting the free foot (set-up), not a double-leg squat [HEUR].
     """
     single = [r for r in reps if r.task in ("single_leg_squat", "step_down")]
     if not single:
-        return
+        return []
     n_step = sum(r.task == "step_down" for r in single)
     task = "step_down" if n_step > len(single) / 2 else "single_leg_squat"
     for r in single:
         r.task = task
+    setup = [r for r in reps if r.task == "double_leg_squat"] if len(single) > len(reps) / 2 else []
+    for r in setup:
+        r.flags.append("setup")
+        reps.remove(r)
+    return setup
 
 
 def _lower_foot(kin: pd.DataFrame, rep: RepWindow) -> str:
