@@ -127,3 +127,28 @@ def test_missing_landmarks_make_rep_not_measurable():
     knee = a.reps[1].metrics["knee_valgus_deg"]["left"]
     assert knee.status == "not_measurable"
     assert knee.value is None and "visible" in (knee.reason or "")
+
+
+def test_landmark_fppa_carries_its_caveat_and_markers_replace_it():
+    import pandas as pd
+
+    series, _ = make_series(Plan(side="left"))
+    a = analyze_landmarks(series).assessment
+    assert any("reads low" in q for q in a.quality)
+
+    def marker_angles(t_s):
+        # Marker-based columns (here: the landmark geometry itself) replace the landmark ones.
+        from hipcheck.filtering import clean_series
+        from hipcheck.kinematics import frame_kinematics
+
+        kin = frame_kinematics(clean_series(series))
+        cols = [
+            f"{m}_{s}_deg" for m in ("pelvic_drop", "fppa", "trunk_lean") for s in ("left", "right")
+        ]
+        return pd.DataFrame({c: kin[c].to_numpy() for c in cols})
+
+    b = analyze_landmarks(series, marker_angles=marker_angles).assessment
+    assert set(b.sources.values()) == {"markers"}
+    assert not any("reads low" in q for q in b.quality)
+    drop = b.reps[0].metrics["pelvic_drop_deg"]
+    assert drop.status == "measured" and drop.rating is not None

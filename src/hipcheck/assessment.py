@@ -27,8 +27,15 @@ ROTATION_REJECT = 0.30
 
 PELVIS_LANDMARK_REASON = (
     "Pelvic drop from pose landmarks is indicative only: on rendered humans with known "
-    "skeletons the model's hip line follows true pelvic drop with a slope of about 0.2 "
-    "(see VALIDATION.md). Use skin markers on both ASIS for a measured value."
+    "skeletons the model's hip line does not follow the pelvis (it reads the wrong way, "
+    "see VALIDATION.md). Use skin markers on both ASIS for a measured value."
+)
+
+FPPA_LANDMARK_CAVEAT = (
+    "Knee valgus (FPPA) from pose landmarks reads low: on rendered humans with known "
+    "skeletons about 0.8 x the true angle, 5 deg low on average at the bottom "
+    "(VALIDATION.md). A 'good' rating within about 5 deg of the fair band may hide "
+    "valgus; skin markers at ASIS, mid-patella and ankle give a measured FPPA."
 )
 
 DISCLAIMER = (
@@ -449,6 +456,10 @@ def build_assessment(
     quality = list(clip_quality or [])
     if baseline.note:
         quality.append(baseline.note)
+    if sources["knee_valgus_deg"] == "landmarks" and any(
+        m.status == "measured" for r in reps for m in r.metrics["knee_valgus_deg"].values()
+    ):
+        quality.append(FPPA_LANDMARK_CAVEAT)
     if not reps:
         quality.append(
             "No repetitions were found. Stand still for 1-2 s, then do 3-5 slow single-leg "
