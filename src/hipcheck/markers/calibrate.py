@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-from hipcheck.markers.detect import MarkerColour, detect_blobs, hue_distance
+from hipcheck.markers.detect import PRESETS, MarkerColour, detect_blobs, hue_distance
 from hipcheck.markers.identify import SEARCH_RADIUS_PER_LEG, assign_blobs, expected_sites
 
 #: Pixels at least this saturated (0-255) and bright take part in the hue search; skin,
@@ -97,6 +97,11 @@ def calibrate_colour(
     """
     if not len(images) or not np.isfinite(leg_length_px) or leg_length_px <= 0:
         return None
+    # The usual marker colours first: a preset that finds discs at the sites beats a
+    # hue peak that saturated clothing or shoes near the sites can win.
+    for preset in dict.fromkeys(PRESETS.values()):
+        if markers_present(images, landmarks_xy, leg_length_px, preset):
+            return preset
     radius = SEARCH_RADIUS_PER_LEG * leg_length_px
     near_h, near_s, far_h, far_s = [], [], [], []
     near_px = far_px = 0
