@@ -12,6 +12,7 @@ Frame: image pixels of the upright frame, x right, y down; sites are subject's s
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -92,8 +93,11 @@ class MarkerTracks:
     @property
     def partial(self) -> np.ndarray:
         """``(n, 7)`` True where the detected disc looked partly hidden (small area)."""
-        with np.errstate(invalid="ignore"):
+        with warnings.catch_warnings():
+            # A site never detected has an all-NaN column: its median is NaN, no warning.
+            warnings.simplefilter("ignore", RuntimeWarning)
             med = np.nanmedian(np.where(self.detected, self.area, np.nan), axis=0)
+        with np.errstate(invalid="ignore"):
             return self.detected & (self.area < PARTIAL_AREA_FRACTION * med)
 
     def site(self, name: str) -> np.ndarray:
