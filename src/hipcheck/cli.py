@@ -256,22 +256,14 @@ def report(
 
 
 def _register_subcommands() -> None:
-    """Attach the commands that live next to their modules."""
-    from importlib import import_module
+    """Attach the commands that live next to their modules (imports stay light)."""
+    from hipcheck.batch.cli import register as batch
+    from hipcheck.history.cli import register as history
+    from hipcheck.program.cli import register as program
+    from hipcheck.synth.cli import register as synth
 
-    for module in (
-        "hipcheck.synth.cli",
-        "hipcheck.program.cli",
-        "hipcheck.history.cli",
-        "hipcheck.batch.cli",
-    ):
-        try:
-            mod = import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name is None or not module.startswith(exc.name):
-                raise
-            continue
-        mod.register(app)
+    for register in (synth, program, history, batch):
+        register(app)
 
 
 def main() -> None:
