@@ -39,6 +39,11 @@ SEX_LABELS: dict[str, str] = {
 MARKER_LABELS: dict[str, str] = {
     "auto": "Use skin markers if visible",
     "off": "Ignore skin markers",
+    "green": "Green markers",
+    "pink": "Pink markers",
+    "orange": "Orange markers",
+    "blue": "Blue markers",
+    "yellow": "Yellow markers",
 }
 EQUIPMENT_LABELS: dict[str, str] = {
     "band": "Resistance band",
