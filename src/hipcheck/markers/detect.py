@@ -149,8 +149,11 @@ def colour_mask(hsv: np.ndarray, colour: MarkerColour) -> np.ndarray:
         ranges.append((0.0, hi_h - 180.0))
     mask = np.zeros(hsv.shape[:2], dtype=np.uint8)
     for a, b in ranges:
-        lower = np.array([int(np.ceil(a)), s_min, v_min], dtype=np.uint8)
-        upper = np.array([int(np.floor(b)), 255, 255], dtype=np.uint8)
+        lo, hi = max(int(np.ceil(a)), 0), min(int(np.floor(b)), 179)
+        if hi < lo:  # a wrap-around sliver thinner than one hue step
+            continue
+        lower = np.array([lo, s_min, v_min], dtype=np.uint8)
+        upper = np.array([hi, 255, 255], dtype=np.uint8)
         mask |= cv2.inRange(hsv, lower, upper)
     return mask
 
