@@ -264,7 +264,9 @@ def classify_rep(kin: pd.DataFrame, rep: RepWindow, baseline: Baseline) -> tuple
     window = slice(max(rep.start, rep.bottom - 2), min(rep.end, rep.bottom + 2) + 1)
     change = {}
     for side in ("left", "right"):
-        foot = float(np.nanmedian(_foot_y(kin.iloc[window], side)))
+        heights = _foot_y(kin.iloc[window], side)
+        heights = heights[np.isfinite(heights)]
+        foot = float(np.median(heights)) if heights.size else np.nan
         # + = raised above its baseline level, - = lowered below it (y grows down).
         raised = (baseline.foot_y_px[side] - foot) / leg
         lowered = (foot - baseline.foot_y_px[side]) / leg
@@ -366,7 +368,6 @@ def _harmonise_single_leg_tasks(reps: list[RepWindow]) -> list[RepWindow]:
 
 
 def _lower_foot(kin: pd.DataFrame, rep: RepWindow) -> str:
-    row = kin.iloc[rep.bottom]
-    left = np.nanmax([row["left_ankle_y_px"], row["left_heel_y_px"], row["left_foot_y_px"]])
-    right = np.nanmax([row["right_ankle_y_px"], row["right_heel_y_px"], row["right_foot_y_px"]])
-    return "left" if left >= right else "right"
+    bottom = kin.iloc[rep.bottom : rep.bottom + 1]
+    left, right = _foot_y(bottom, "left")[0], _foot_y(bottom, "right")[0]
+    return "right" if right > left else "left"
