@@ -55,3 +55,21 @@ def _guarded_connect(self: socket.socket, address: object) -> object:
 def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     """Block sockets except loopback, so a run-time download or telemetry fails loudly."""
     monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
+
+
+@pytest.fixture(autouse=True)
+def _restore_main_module():
+    """Undo Streamlit AppTest's replacement of ``__main__``.
+
+    AppTest runs page scripts as ``__main__``; if that leaks into later tests, processes
+    started with the ``spawn`` method (the batch pool) re-run the temporary page script
+    instead of importing the real entry point, and die.
+    """
+    import sys
+
+    main = sys.modules.get("__main__")
+    main_file = getattr(main, "__file__", None)
+    yield
+    sys.modules["__main__"] = main
+    if main is not None and main_file is not None:
+        main.__file__ = main_file
