@@ -216,6 +216,14 @@ def analyze(
             key_frames=bundle.key_frames(),
         )
     print_assessment(result.assessment, out)
+    program = result.assessment.program
+    if program:
+        out.print(
+            f"[bold]Exercise program:[/] {program.get('kind', '')}, "
+            f"{len(program.get('phases', []))} phase(s). Read it with: "
+            f"hipcheck program --from {out_dir / 'assessment.json'}",
+            highlight=False,
+        )
     out.print(f"Wrote {', '.join(p.name for p in paths.values())} to {out_dir}", highlight=False)
 
 
