@@ -152,3 +152,12 @@ def test_landmark_fppa_carries_its_caveat_and_markers_replace_it():
     assert not any("reads low" in q for q in b.quality)
     drop = b.reps[0].metrics["pelvic_drop_deg"]
     assert drop.status == "measured" and drop.rating is not None
+
+
+def test_low_frame_rate_recording_is_analysed_with_a_lower_cutoff():
+    # A live recording that kept only ~10 frames per second (the rest were dropped).
+    series, _ = make_series(Plan(side="left", fps=10, reps=3, rep_s=2.5))
+    a = analyze_landmarks(series).assessment
+    assert len(a.reps) == 3
+    assert any("frames per second were available" in q for q in a.quality)
+    assert {r.side for r in a.reps} == {"left"}

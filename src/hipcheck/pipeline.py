@@ -179,11 +179,12 @@ def analyze_landmarks(
             "Film the whole body from the front with one person in frame.",
         )
     jumps = tracking_jumps(series)
+    cutoff_hz, cutoff_note = _usable_cutoff(config.cutoff_hz, series.t_s)
     cleaned = clean_series(
         series,
         visibility_threshold=config.visibility_threshold,
         max_gap_s=config.max_gap_s,
-        cutoff_hz=config.cutoff_hz,
+        cutoff_hz=cutoff_hz,
         order=config.filter_order,
     )
     kin = frame_kinematics(cleaned)
@@ -212,6 +213,8 @@ def analyze_landmarks(
     video["frames_used"] = int(cleaned.n_frames)
     video["analysis_fps"] = fps
     quality = _clip_quality(kin, series)
+    if cutoff_note:
+        quality.append(cutoff_note)
     if rejected:
         quality.append(
             f"{len(rejected)} depth dip(s) were not counted as repetitions "
@@ -250,6 +253,31 @@ def _apply_marker_angles(kin: pd.DataFrame, angles: pd.DataFrame | None) -> dict
                 kin[c] = angles[c].to_numpy(float)
             sources[metric] = "markers"
     return sources
+
+
+#: The low-pass cut-off may use at most this fraction of the Nyquist frequency.
+MAX_CUTOFF_OF_NYQUIST = 0.8
+
+
+def _usable_cutoff(cutoff_hz: float, t_s: np.ndarray) -> tuple[float, str | None]:
+    """Lower the filter cut-off for low frame rates (a live recording that dropped frames).
+
+    A Butterworth cut-off must lie below the Nyquist frequency (fps / 2); at 10 fps the
+    default 6 Hz cannot be used, so the cut-off drops to 0.8 x Nyquist and a quality note
+    says why.
+    """
+    from hipcheck.filtering import nominal_fps
+
+    if t_s.size < 2:
+        return cutoff_hz, None
+    limit = MAX_CUTOFF_OF_NYQUIST * nominal_fps(t_s) / 2.0
+    if cutoff_hz <= limit:
+        return cutoff_hz, None
+    return limit, (
+        f"Only about {nominal_fps(t_s):.0f} frames per second were available, so the "
+        f"smoothing filter ran at {limit:.1f} Hz instead of {cutoff_hz:g} Hz; fast "
+        "movements may read smaller. Film (or process) at 30 frames per second or more."
+    )
 
 
 def _add_relative_columns(kin: pd.DataFrame, frames: np.ndarray) -> None:
