@@ -299,6 +299,7 @@ def analyze_video(
     config: AnalysisConfig | None = None,
     *,
     model: str | Path | None = None,
+    backend: object | None = None,
     max_side: int | None = None,
     progress: Callable[[int, int | None], None] | None = None,
     **options: object,
@@ -313,6 +314,9 @@ def analyze_video(
         Analysis options (task, side, sex, filter ...); keyword ``options`` override it.
     model
         None for the bundled BlazePose full model, or a ``.task`` file.
+    backend
+        A pose backend to reuse (the app keeps one per browser session); it is reset
+        before the clip. ``model`` is then ignored.
     max_side
         Downscale frames for the pose model (speed); landmarks stay in full-size pixels.
     progress
@@ -330,7 +334,13 @@ def analyze_video(
 
     config = (config or AnalysisConfig()).with_(**options)
     check_marker_option(config.markers)  # a bad colour name fails before the pose pass
-    series = extract_landmarks(path, model=model, max_side=max_side, progress=progress)
+    series = extract_landmarks(
+        path,
+        model=model,
+        backend=backend,  # type: ignore[arg-type]
+        max_side=max_side,
+        progress=progress,
+    )
     markers = markers_for_video(path, series, config)  # angles None: no markers, landmarks
     analysis = analyze_landmarks(series, config, marker_angles=markers.angles)
     markers.annotate(analysis.assessment)

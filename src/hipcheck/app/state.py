@@ -253,12 +253,11 @@ def analyse_file(
     hipcheck.errors.HipcheckError
         Unreadable video, no person, nothing measurable.
     """
-    from hipcheck.pipeline import analyze_landmarks
-    from hipcheck.pose import extract_landmarks
+    from hipcheck.pipeline import analyze_video
 
     phase = progress or (lambda _label: None)
-    series = extract_landmarks(path, backend=backend, progress=phase("Finding the pose"))
-    analysis = analyze_landmarks(series, config)
+    # analyze_video, not landmarks + analysis: it also runs the skin-marker pass.
+    analysis = analyze_video(path, config, backend=backend, progress=phase("Finding the pose"))
     notes: list[str] = []
     frames = _optional(
         notes, "key frames", lambda: _key_frame_pngs(path, analysis.landmarks, analysis)
