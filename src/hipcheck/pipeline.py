@@ -329,7 +329,7 @@ def analyze_video(
     hipcheck.errors.HipcheckError
         Unreadable video, no person, nothing measurable.
     """
-    from hipcheck.markers import check_marker_option, markers_for_video
+    from hipcheck.markers import check_marker_option
     from hipcheck.pose import extract_landmarks
 
     config = (config or AnalysisConfig()).with_(**options)
@@ -341,6 +341,20 @@ def analyze_video(
         max_side=max_side,
         progress=progress,
     )
+    return analyze_with_video(series, path, config)
+
+
+def analyze_with_video(
+    series: LandmarkSeries, path: str | Path, config: AnalysisConfig | None = None
+) -> Analysis:
+    """Analyse landmarks of a clip whose video is at hand: the skin-marker pass included.
+
+    With ``config.markers`` ``auto`` the markers are used when found (else the landmark
+    values, as :func:`analyze_landmarks`); ``off`` skips the marker pass.
+    """
+    from hipcheck.markers import markers_for_video
+
+    config = config or AnalysisConfig()
     markers = markers_for_video(path, series, config)  # angles None: no markers, landmarks
     analysis = analyze_landmarks(series, config, marker_angles=markers.angles)
     markers.annotate(analysis.assessment)

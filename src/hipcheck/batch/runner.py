@@ -100,7 +100,7 @@ def analyze_clip(
         (``video`` or ``landmarks``), ``config``, ``metadata``, ``video`` facts and timing.
     """
     from hipcheck.io.landmarks import load_landmarks, save_landmarks
-    from hipcheck.pipeline import analyze_landmarks
+    from hipcheck.pipeline import analyze_landmarks, analyze_with_video
     from hipcheck.pose import extract_landmarks
 
     clip_dir = clips_dir(out_dir) / job.clip_id
@@ -134,7 +134,10 @@ def analyze_clip(
         else:
             series = extract_landmarks(job.path, model=model, max_side=max_side, progress=progress)
             save_landmarks(series, landmarks)
-        analysis = analyze_landmarks(series, clip_config)
+        if Path(job.path).is_file():  # the marker pass needs the video
+            analysis = analyze_with_video(series, job.path, clip_config)
+        else:
+            analysis = analyze_landmarks(series, clip_config)
         analysis.save(clip_dir)
         status["status"] = "ok"
         status["n_reps"] = len(analysis.assessment.reps)
