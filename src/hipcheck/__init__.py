@@ -6,8 +6,7 @@ side effects (no model is loaded until a function needs it).
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from hipcheck._lazy import lazy_getattr
 
 __version__ = "0.1.0"
 
@@ -27,7 +26,4 @@ _LAZY = {
 __all__ = ["__version__", *_LAZY]
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'hipcheck' has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _LAZY)

@@ -69,6 +69,16 @@ class MetricValue:
         return self.bottom_rel
 
     @classmethod
+    def coerce(cls, obj: object) -> MetricValue | None:
+        """Return ``obj`` as a MetricValue: itself, its dict form (extra keys ignored), or None."""
+        if isinstance(obj, MetricValue):
+            return obj
+        if isinstance(obj, dict) and ("status" in obj or "bottom_rel" in obj):
+            known = cls.__dataclass_fields__
+            return cls(**{k: v for k, v in obj.items() if k in known})
+        return None
+
+    @classmethod
     def not_measurable(cls, reason: str, source: Source = "landmarks") -> MetricValue:
         """Return a metric with no number and the reason why."""
         return cls(status="not_measurable", source=source, reason=reason)

@@ -24,14 +24,6 @@ _NAMES = {
 }
 
 
-def _as_metric(value: object) -> MetricValue | None:
-    if value is None:
-        return None
-    if isinstance(value, MetricValue):
-        return value
-    return MetricValue(**value)  # type: ignore[arg-type]
-
-
 def reps_table(assessment: Assessment) -> pd.DataFrame:
     """Return the per-rep, per-limb table of an assessment (see the module docstring)."""
     rows = []
@@ -52,7 +44,7 @@ def reps_table(assessment: Assessment) -> pd.DataFrame:
                 value = rep.metrics.get(key)
                 if isinstance(value, dict) and key == "knee_valgus_deg":
                     value = value.get(limb)
-                m = _as_metric(value)
+                m = MetricValue.coerce(value)
                 row[short] = m.bottom_rel if m else None
                 row[f"{short}_bottom"] = m.bottom if m else None
                 row[f"{short}_peak"] = m.peak if m else None

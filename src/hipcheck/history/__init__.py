@@ -17,8 +17,7 @@ Submodules (imported on use, so ``import hipcheck.history`` stays light):
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from hipcheck._lazy import lazy_getattr
 
 _LAZY = {
     "HistoryStore": "hipcheck.history.db",
@@ -33,7 +32,4 @@ _LAZY = {
 __all__ = list(_LAZY)
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'hipcheck.history' has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _LAZY)

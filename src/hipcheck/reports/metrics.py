@@ -26,12 +26,7 @@ _SEVERITY = {"good": 0, "fair": 1, "poor": 2}
 
 def as_metric(obj: Any) -> MetricValue | None:
     """Return ``obj`` as a :class:`MetricValue` (accepts the dict form), else None."""
-    if isinstance(obj, MetricValue):
-        return obj
-    if isinstance(obj, dict) and ("status" in obj or "bottom_rel" in obj):
-        known = MetricValue.__dataclass_fields__
-        return MetricValue(**{k: v for k, v in obj.items() if k in known})
-    return None
+    return MetricValue.coerce(obj)
 
 
 def stance_limbs(rep: Rep) -> tuple[str, ...]:

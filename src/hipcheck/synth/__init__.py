@@ -13,8 +13,7 @@ Submodules are imported lazily (no OpenCV import until needed).
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from hipcheck._lazy import lazy_getattr
 
 _LAZY = {
     "ClipSpec": "hipcheck.synth.generate",
@@ -29,7 +28,4 @@ _LAZY = {
 __all__ = list(_LAZY)
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'hipcheck.synth' has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _LAZY)
