@@ -61,25 +61,26 @@ def extract_landmarks(
     """
     from hipcheck.io.video import open_video
 
-    own_backend = backend is None
-    pose = make_backend(model) if backend is None else backend
-    if backend is not None:
-        backend.reset()
     times: list[float] = []
     results: list[np.ndarray | None] = []
-    started = time.perf_counter()
-    try:
-        with open_video(path, max_side=max_side) as reader:
-            info = reader.info
+    # Open (probe) the video before loading the model: a bad file fails at once.
+    with open_video(path, max_side=max_side) as reader:
+        info = reader.info
+        own_backend = backend is None
+        pose = make_backend(model) if backend is None else backend
+        if backend is not None:
+            backend.reset()
+        started = time.perf_counter()
+        try:
             for frame in reader:
                 results.append(pose.process(frame.image, round(frame.t_s * 1000)))
                 times.append(frame.t_s)
                 if progress is not None:
                     progress(len(times), info.n_frames)
             stats = reader.stats
-    finally:
-        if own_backend:
-            pose.close()
+        finally:
+            if own_backend:
+                pose.close()
     elapsed = time.perf_counter() - started
 
     n = len(times)
