@@ -294,7 +294,7 @@ def run_analysis(path: Path, truth: Truth, series: object) -> dict:
             ("pelvic_drop_deg", "pelvic_drop_deg"),
             ("trunk_lean_deg", "trunk_lean_deg"),
         ):
-            mv = near.metrics.get(metric)
+            mv = near.metric(metric)
             if mv is not None and mv.bottom is not None:
                 out["rows"].append(
                     (metric, mv.bottom, rep["bottom"][key], mv.bottom_rel, rep["bottom_rel"][key])

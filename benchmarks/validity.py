@@ -166,9 +166,8 @@ def clip_rows(name: str, truth: dict[str, Any], analysis: Analysis, source: str)
             at_true = float(kin[col].iloc[frame_of(kin, b / fps)])
             mv = None
             if rep is not None:
-                mv = rep.metrics[ASSESS_KEY[metric]]
-                mv = mv[stance] if isinstance(mv, dict) else mv
-            src = analysis.assessment.sources.get(ASSESS_KEY[metric], "landmarks")
+                mv = rep.metric(ASSESS_KEY[metric], stance)
+            src = analysis.assessment.metric_source(ASSESS_KEY[metric])
             rows.append(
                 {
                     "clip": name,

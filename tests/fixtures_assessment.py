@@ -7,14 +7,18 @@ bottom with the rep's own headline values, and a standing stick figure in pixels
 
 from __future__ import annotations
 
-import copy
-from typing import Any
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 
+from hipcheck.assessment import assessment_from_reps
+from hipcheck.assessment.rules import apply_rules
+from hipcheck.config import AnalysisConfig
 from hipcheck.landmarks import LM, N_LANDMARKS, LandmarkSeries
-from hipcheck.model import Assessment, Finding, MetricValue, Rep
+from hipcheck.metrics import spec
+from hipcheck.model import Assessment, MetricValue, Rep
+from hipcheck.program import attach_program
 
 FPS = 30.0
 DURATION_S = 14.0
@@ -33,41 +37,46 @@ REP_TABLE: tuple[tuple[str, float, float, float, float, float, float], ...] = (
 BASELINE = {"pelvic_drop": 0.5, "fppa": 2.0, "trunk_lean": -1.0}
 
 
-def _rate(value: float, fair: float, poor: float) -> str:
-    return "poor" if value >= poor else "fair" if value >= fair else "good"
+#: rubric (source) of each fixture metric; measured pelvic drop needs skin markers
+_SOURCES = {
+    "pelvic_drop_deg": "markers",
+    "knee_valgus_deg": "landmarks",
+    "trunk_lean_deg": "landmarks",
+}
 
 
-def _metric(rel: float, baseline: float, fair: float, poor: float, **kw: Any) -> MetricValue:
-    kw.setdefault("rating", _rate(rel, fair, poor))
-    return MetricValue(
+def _metric(name: str, rel: float, baseline: float, source: str = "") -> MetricValue:
+    """A metric value rated by the real validity and rating rules."""
+    raw = MetricValue(
+        value=rel,
         bottom=rel + baseline,
         bottom_rel=rel,
         peak=rel + baseline + 0.5,
         peak_rel=rel + 0.5,
-        **kw,
+        baseline=baseline,
+        source=source or _SOURCES[name],  # type: ignore[arg-type]
     )
+    return apply_rules(spec(name), raw, rep_reason=None, sex="unspecified")
 
 
-def make_reps(pelvic_status: str = "measured", knee_status: str = "measured") -> list[Rep]:
-    """Return the reps of :data:`REP_TABLE` with given statuses for pelvis and knee."""
+def make_reps(
+    pelvic_status: str = "measured", knee_status: str = "measured", scale: float = 1.0
+) -> list[Rep]:
+    """Return the reps of :data:`REP_TABLE` with given statuses for pelvis and knee.
+
+    ``pelvic_status`` ``measured`` means measured from skin markers, ``indicative`` from
+    the pose landmarks. ``scale`` multiplies every relative value (0.3: all good).
+    """
     reps = []
     for i, (side, start, bottom, end, pd_rel, fppa_rel, tl_rel) in enumerate(REP_TABLE, 1):
-        if pelvic_status == "measured":
-            pelvic = _metric(pd_rel, BASELINE["pelvic_drop"], 3.0, 6.0)
-        elif pelvic_status == "indicative":
-            pelvic = _metric(
-                pd_rel,
-                BASELINE["pelvic_drop"],
-                3.0,
-                6.0,
-                status="indicative",
-                rating=None,
-                reason="hip landmarks do not follow pelvic tilt; not validated",
-            )
-        else:
+        pd_rel, fppa_rel, tl_rel = pd_rel * scale, fppa_rel * scale, tl_rel * scale
+        if pelvic_status == "not_measurable":
             pelvic = MetricValue.not_measurable("hip landmarks hidden by loose clothing")
+        else:
+            source = "markers" if pelvic_status == "measured" else "landmarks"
+            pelvic = _metric("pelvic_drop_deg", pd_rel, BASELINE["pelvic_drop"], source)
         if knee_status == "measured":
-            knee = _metric(fppa_rel, BASELINE["fppa"], 13.0, 17.0)
+            knee = _metric("knee_valgus_deg", fppa_rel, BASELINE["fppa"])
         else:
             knee = MetricValue.not_measurable("knee not visible (side view)")
         reps.append(
@@ -80,115 +89,19 @@ def make_reps(pelvic_status: str = "measured", knee_status: str = "measured") ->
                 end_s=end,
                 depth=0.18 + 0.01 * i,
                 metrics={
-                    "pelvic_drop_deg": pelvic,
+                    "pelvic_drop_deg": {side: pelvic},
                     "knee_valgus_deg": {side: knee},
-                    "trunk_lean_deg": _metric(tl_rel, BASELINE["trunk_lean"], 5.0, 10.0),
+                    "trunk_lean_deg": {
+                        side: _metric("trunk_lean_deg", tl_rel, BASELINE["trunk_lean"])
+                    },
                 },
-                quality=["low visibility of the right ankle in 4 frames"] if i == 4 else [],
+                quality=("low_visibility",) if i == 4 else (),
                 start_frame=round(start * FPS),
                 bottom_frame=round(bottom * FPS),
                 end_frame=round(end * FPS),
             )
         )
     return reps
-
-
-def make_program() -> dict[str, Any]:
-    """Return a program dict shaped like ``hipcheck.program``'s output."""
-
-    def item(ex_id: str, name: str, **kw: Any) -> dict[str, Any]:
-        base = {
-            "exercise_id": ex_id,
-            "name": name,
-            "sets": 3,
-            "reps": "10-12",
-            "hold_s": None,
-            "rest_s": 60,
-            "tempo": "2-1-2",
-            "sessions_per_week": 3,
-            "side_emphasis": "left",
-            "cues": ["Keep your belt line level", "Knee over your second toe"],
-            "why": "Gluteus medius work for the left pelvic drop (Distefano 2009).",
-            "answers": ["pelvic_drop"],
-        }
-        base.update(kw)
-        return base
-
-    return {
-        "kind": "glute_program",
-        "phases": [
-            {
-                "number": 1,
-                "name": "Activation",
-                "weeks": "1-2",
-                "goal": "Wake up the hip abductors without pain.",
-                "items": [
-                    item("clam", "Clam shell", reps=15, tempo=None),
-                    item("iso_abd", "Standing isometric abduction", reps=5, hold_s=10),
-                ],
-            },
-            {
-                "number": 2,
-                "name": "Progressive resistance",
-                "weeks": "3-6",
-                "goal": "Build abductor and extensor strength.",
-                "items": [
-                    item("side_lying_abd", "Side-lying hip abduction with ankle weight"),
-                    item("side_plank_abd", "Side plank with hip abduction", reps=None, hold_s=20),
-                    item("band_walk", "Lateral band walk", reps="10 each way"),
-                ],
-            },
-            {
-                "number": 3,
-                "name": "Functional",
-                "weeks": "7+",
-                "goal": "Carry the strength into single-leg control.",
-                "items": [
-                    item("step_down", "Lateral step-down with a level pelvis", reps=8),
-                    item("sl_deadlift", "Single-leg deadlift", reps=8),
-                ],
-            },
-        ],
-        "progression_rules": [
-            "Add 2-10% load when you can do 1-2 reps more than the target.",
-            "Move to the next phase when the current one is pain-free for a week.",
-        ],
-        "retest": "Film the same test again after 6 weeks.",
-        "safety": {
-            "red_flags": [
-                "Recent injury with inability to bear weight",
-                "Hot, red, swollen joint with fever",
-                "Saddle numbness or bladder/bowel changes: emergency",
-            ],
-            "screening": ["Heart condition or chest pain with activity"],
-        },
-        "disclaimer": "This program is general advice, not a treatment plan.",
-        "notes": ["Side-lying abduction avoided if lateral hip pain is present."],
-    }
-
-
-def make_findings() -> list[Finding]:
-    """Return findings matching the left side's fair/poor values in :data:`REP_TABLE`."""
-    return [
-        Finding(
-            id="knee_valgus",
-            side="left",
-            severity="fair",
-            value_deg=14.0,
-            summary="Your left knee moves inward during the squat (FPPA 14 deg).",
-            metric="knee_valgus_deg",
-            n_reps=3,
-        ),
-        Finding(
-            id="trunk_lean",
-            side="left",
-            severity="fair",
-            value_deg=6.7,
-            summary="You lean your trunk toward the left standing leg.",
-            metric="trunk_lean_deg",
-            n_reps=3,
-        ),
-    ]
 
 
 def make_assessment(
@@ -199,8 +112,13 @@ def make_assessment(
     path: str = "clinic/patient clip.mp4",
     program: bool = True,
 ) -> Assessment:
-    """Return a single-leg squat assessment of 6 reps (3 per side)."""
-    return Assessment(
+    """Return a single-leg squat assessment of 6 reps (3 per side).
+
+    Summary, findings, overall rating and the program are derived by the real code;
+    ``findings=False`` scales every value down so that everything is rated good.
+    """
+    a = assessment_from_reps(
+        make_reps(pelvic_status, knee_status, 1.0 if findings else 0.3),
         video={
             "path": path,
             "width": 360,
@@ -208,18 +126,13 @@ def make_assessment(
             "fps": FPS,
             "rotation": 0,
             "duration_s": DURATION_S,
-            "frames_read": int(DURATION_S * FPS),
         },
-        task="single_leg_squat",
-        reps=make_reps(pelvic_status, knee_status),
-        findings=make_findings() if findings else [],
-        overall_rating="poor" if findings else "good",
+        config=AnalysisConfig(),
+        sources={"pelvic_drop_deg": "markers" if pelvic_status == "measured" else "landmarks"},
         quality=["Camera slightly above hip height", "Background busy behind the right leg"],
-        sources={"pelvic_drop_deg": "landmarks", "knee_valgus_deg": "landmarks"},
-        program=make_program() if program else None,
-        disclaimer="A movement-quality screen, not a diagnosis.",
         hipcheck_version="0.1.0",
     )
+    return attach_program(a) if program else a
 
 
 def make_kinematics(assessment: Assessment) -> pd.DataFrame:
@@ -253,7 +166,12 @@ def make_kinematics(assessment: Assessment) -> pd.DataFrame:
             (f"trunk_lean_{s}_deg", REP_TABLE[rep.index - 1][6], BASELINE["trunk_lean"]),
         ):
             cols[col] = np.maximum(cols[col], base + shape * rel)
-    df = pd.DataFrame({"t_s": t, "depth": depth, **cols})
+    rel = {
+        f"{m}_{s}_rel_deg": cols[f"{m}_{s}_deg"] - BASELINE[b]
+        for m, b in (("pelvic_drop", "pelvic_drop"), ("fppa", "fppa"), ("trunk_lean", "trunk_lean"))
+        for s in ("left", "right")
+    }
+    df = pd.DataFrame({"t_s": t, "depth": depth, **cols, **rel})
     df["kasr"] = np.nan
     df["view"] = "frontal"
     df["quality_ok"] = True
@@ -312,11 +230,21 @@ def make_landmark_series(n: int, width: int = 360, height: int = 640) -> Landmar
 
 def with_long_names(assessment: Assessment) -> Assessment:
     """Return a copy with injection-looking, long and non-Latin text in every free field."""
-    a = copy.deepcopy(assessment)
-    a.video["path"] = '/tmp/<script>alert(1)</script>/Zoë & "Łukasz" 李.mp4'
-    a.quality.append("<img src=x onerror=alert(2)> & a very long note " + "word " * 60)
+    a = replace(
+        assessment,
+        video=replace(
+            assessment.video, path='/tmp/<script>alert(1)</script>/Zoë & "Łukasz" 李.mp4'
+        ),
+        quality=(
+            *assessment.quality,
+            "<img src=x onerror=alert(2)> & a very long note " + "word " * 60,
+        ),
+    )
     if a.findings:
-        a.findings[0].summary = "<b>bold?</b> Zoë's knee & 李 " + "long " * 40
-    if a.program:
-        a.program["phases"][0]["items"][0]["name"] = "<script>alert(3)</script> Clam Łukasz"
+        first = replace(a.findings[0], summary="<b>bold?</b> Zoë's knee & 李 " + "long " * 40)
+        a = replace(a, findings=(first, *a.findings[1:]))
+    if a.program is not None:
+        item = replace(a.program.phases[0].items[0], name="<script>alert(3)</script> Clam Łukasz")
+        phase = replace(a.program.phases[0], items=[item, *a.program.phases[0].items[1:]])
+        a = replace(a, program=replace(a.program, phases=[phase, *a.program.phases[1:]]))
     return a

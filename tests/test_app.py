@@ -95,7 +95,7 @@ def test_results_render_from_stored_result() -> None:
     assert len(table) == len(REP_TABLE) + 2
     assert list(table["Rep"]).count("mean") == 2
     # findings, program phases, safety, disclaimer, downloads
-    assert "Your left knee moves inward" in text
+    assert "Knee valgus (FPPA) on the left leg: mean +14.0° over 3 reps (fair)." in text
     assert re.search(r"Phase 1: ", text)
     assert any(
         "Red flags" in w.value or "Stop" in w.value or "Recent" in w.value for w in at.warning

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from matplotlib.figure import Figure
 
+from hipcheck.assessment import assessment_from_reps
+from hipcheck.config import AnalysisConfig
 from hipcheck.history.compare import (
     IMPROVED,
     NO_CHANGE,
@@ -22,7 +25,7 @@ from hipcheck.history.db import HistoryStore
 from hipcheck.history.plots import plot_trend
 from hipcheck.history.summary import summarize_assessment
 from hipcheck.model import MetricValue
-from history_factory import make_assessment
+from history_factory import make_assessment, make_reps
 
 
 def _pair(metric: str, a: float, b: float, side: str = "left"):
@@ -86,11 +89,14 @@ def test_sides_are_compared_separately() -> None:
 
 
 def test_mean_uses_measured_and_indicative_reps_only() -> None:
-    a = make_assessment({"left": {"knee_valgus_deg": 10.0}})
+    reps = make_reps({"left": {"knee_valgus_deg": 10.0}}, "single_leg_squat", 3)
     # a fourth rep whose value is not measurable must not count
-    extra = a.reps[0].__class__(**{**a.reps[0].__dict__, "index": 3})
-    extra.metrics = {"knee_valgus_deg": {"left": MetricValue.not_measurable("occluded")}}
-    a.reps.append(extra)
+    extra = replace(
+        reps[0],
+        index=4,
+        metrics={"knee_valgus_deg": {"left": MetricValue.not_measurable("occluded")}},
+    )
+    a = assessment_from_reps([*reps, extra], video={}, config=AnalysisConfig())
     [s] = summarize_assessment(a)
     assert (s.mean_value, s.n_reps, s.status) == (pytest.approx(10.0), 3, "measured")
 
@@ -116,8 +122,8 @@ def test_indicative_in_one_session_only() -> None:
 
 
 def test_not_measurable_is_not_comparable() -> None:
-    a = make_assessment({"left": {"knee_valgus_deg": None, "trunk_lean_deg": 4.0}})
-    b = make_assessment({"left": {"knee_valgus_deg": 3.0, "trunk_lean_deg": None}})
+    a = make_assessment({"left": {"knee_valgus_deg": None, "trunk_lean_deg": 4.0}}, program=False)
+    b = make_assessment({"left": {"knee_valgus_deg": 14.0, "trunk_lean_deg": None}}, program=False)
     cmp = compare_sessions(a, b)
     for metric, where in (("knee_valgus_deg", "A"), ("trunk_lean_deg", "B")):
         c = cmp.get(metric, "left")
@@ -145,11 +151,18 @@ def test_kasr_has_no_mdc() -> None:
 @pytest.mark.parametrize(
     ("a", "b", "overall_b", "phase", "action", "next_phase"),
     [
-        ({"knee_valgus_deg": 16.0}, {"knee_valgus_deg": 6.0}, "fair", None, "progress", 2),
-        ({"knee_valgus_deg": 16.0}, {"knee_valgus_deg": 6.0}, "fair", 2, "progress", 3),
+        ({"knee_valgus_deg": 16.0}, {"knee_valgus_deg": 6.0}, "good", None, "progress", 2),
+        ({"knee_valgus_deg": 16.0}, {"knee_valgus_deg": 6.0}, "good", 2, "progress", 3),
         ({"knee_valgus_deg": 16.0}, {"knee_valgus_deg": 6.0}, "good", 3, "maintain", 3),
         # no real change but every metric is now good
-        ({"knee_valgus_deg": 9.0}, {"knee_valgus_deg": 6.0}, "good", 1, "progress", 2),
+        (
+            {"knee_valgus_deg": 9.0, "trunk_lean_deg": 6.0},
+            {"knee_valgus_deg": 6.0, "trunk_lean_deg": 4.5},
+            "good",
+            1,
+            "progress",
+            2,
+        ),
         # no real change, findings remain
         ({"knee_valgus_deg": 16.0}, {"knee_valgus_deg": 14.0}, "fair", 1, "repeat", 1),
         # one better, one worse
@@ -162,7 +175,14 @@ def test_kasr_has_no_mdc() -> None:
             2,
         ),
         # worse although rated good: still repeat
-        ({"trunk_lean_deg": 0.0}, {"trunk_lean_deg": 2.5}, "good", 1, "repeat", 1),
+        (
+            {"trunk_lean_deg": 0.0, "knee_valgus_deg": 14.0},
+            {"trunk_lean_deg": 2.5, "knee_valgus_deg": 12.0},
+            "good",
+            1,
+            "repeat",
+            1,
+        ),
     ],
     ids=[
         "improved-1to2",
@@ -175,22 +195,15 @@ def test_kasr_has_no_mdc() -> None:
     ],
 )
 def test_next_phase_suggestion(a, b, overall_b, phase, action, next_phase) -> None:
-    cmp = compare_sessions(
-        make_assessment({"left": a}, overall="fair"),
-        make_assessment({"left": b}, overall=overall_b),
-        current_phase=phase,
-    )
+    earlier, later = make_assessment({"left": a}), make_assessment({"left": b})
+    # the case is what its row says: a corrective program, then B rated overall_b
+    assert earlier.program is not None and earlier.program.kind == "corrective"
+    assert later.overall_rating == overall_b
+    cmp = compare_sessions(earlier, later, current_phase=phase)
     s = cmp.suggestion
     assert (s.action, s.next_phase) == (action, next_phase)
     assert str(next_phase) in s.text
     assert s.reasons
-
-
-def test_phase_taken_from_program() -> None:
-    a = make_assessment({"left": {"knee_valgus_deg": 16.0}}, program={"current_phase": 2})
-    b = make_assessment({"left": {"knee_valgus_deg": 6.0}})
-    s = compare_sessions(a, b).suggestion
-    assert (s.current_phase, s.next_phase, s.text) == (2, 3, "Progress to phase 3.")
 
 
 def test_to_frame() -> None:
@@ -241,21 +254,13 @@ def test_plot_without_values() -> None:
 
 
 def test_phase_named_from_program() -> None:
-    program = {
-        "kind": "corrective",
-        "phases": [
-            {"number": 1, "name": "Activation and motor control", "weeks": "1-2", "items": []},
-            {"number": 2, "name": "Progressive resistance", "weeks": "3-6", "items": []},
-            {"number": 3, "name": "Functional single-leg", "weeks": "6+", "items": []},
-        ],
-    }
-    a = make_assessment({"left": {"knee_valgus_deg": 16.0}}, program=program)
+    a = make_assessment({"left": {"knee_valgus_deg": 16.0}})
+    assert a.program is not None and a.program.kind == "corrective"
+    p1, p2 = a.program.phases[0], a.program.phases[1]
     better = compare_sessions(a, make_assessment({"left": {"knee_valgus_deg": 6.0}}))
-    assert better.suggestion.text == "Progress to phase 2 (Progressive resistance, weeks 3-6)."
+    assert better.suggestion.text == f"Progress to phase 2 ({p2.name}, weeks {p2.weeks})."
     same = compare_sessions(a, make_assessment({"left": {"knee_valgus_deg": 15.0}}))
-    assert same.suggestion.text == (
-        "Repeat the current phase 1 (Activation and motor control, weeks 1-2)."
-    )
+    assert same.suggestion.text == f"Repeat the current phase 1 ({p1.name}, weeks {p1.weeks})."
 
 
 @pytest.mark.parametrize(
@@ -267,16 +272,33 @@ def test_phase_named_from_program() -> None:
     ids=["steady", "worse"],
 )
 def test_after_maintenance_program(b_value: float, action: str, text: str) -> None:
-    a = make_assessment(
-        {"left": {"knee_valgus_deg": 4.0}}, overall="good", program={"kind": "maintenance"}
-    )
-    b = make_assessment({"left": {"knee_valgus_deg": b_value}}, overall="fair")
+    a = make_assessment({"left": {"knee_valgus_deg": 4.0}})
+    assert a.program is not None and a.program.kind == "maintenance"
+    b = make_assessment({"left": {"knee_valgus_deg": b_value}})
     s = compare_sessions(a, b).suggestion
     assert s.action == action and s.text.startswith(text)
 
 
 def test_nothing_comparable_says_so() -> None:
-    a = make_assessment({"left": {"knee_valgus_deg": 14.0}}, overall="fair")
-    b = make_assessment({"right": {"knee_valgus_deg": 14.0}}, overall="fair")
+    a = make_assessment({"left": {"knee_valgus_deg": 14.0}})
+    b = make_assessment({"right": {"knee_valgus_deg": 14.0}})
     s = compare_sessions(a, b).suggestion
     assert s.action == "repeat" and "no validated metric is comparable" in s.reasons[0]
+
+
+def test_nan_is_never_an_improvement() -> None:
+    """A comparison never reads a non-finite mean as a change (it is not comparable)."""
+    a = make_assessment({"left": {"knee_valgus_deg": 12.0}})
+    b = make_assessment({"left": {"knee_valgus_deg": 3.0}})
+    s = b.summary[0]
+    broken = replace(b, summary=(replace(s, mean=float("nan")),))
+    c = compare_sessions(a, broken).get("knee_valgus_deg", "left")
+    assert c.verdict == NOT_COMPARABLE and c.change is None
+
+
+def test_nothing_measured_later_never_progresses() -> None:
+    a = make_assessment({"left": {"knee_valgus_deg": 16.0}})
+    b = make_assessment({"left": {"knee_valgus_deg": None, "trunk_lean_deg": None}})
+    assert not b.coverage.rated and b.program is None
+    s = compare_sessions(a, b).suggestion
+    assert s.action == "repeat" and "nothing could be measured" in s.text

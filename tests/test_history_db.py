@@ -21,21 +21,14 @@ from hipcheck.history.db import (
     default_location,
     upgrade,
 )
-from hipcheck.model import Finding
 from history_factory import make_assessment
 
 HEAD = "0002_notes_and_source"
-PROGRAM = {"current_phase": 1, "phases": [{"phase": 1, "exercises": ["clamshell"]}]}
 
 
-def _assessment(valgus: float = 14.0, drop: float = 4.0):
+def _assessment(valgus: float = 14.0, drop: float = 2.0):
     return make_assessment(
-        {"left": {"knee_valgus_deg": valgus, "pelvic_drop_deg": drop, "trunk_lean_deg": 3.0}},
-        findings=[
-            Finding("knee_valgus", "left", "fair", valgus, True, "valgus", "knee_valgus_deg", 3)
-        ],
-        overall="fair",
-        program=PROGRAM,
+        {"left": {"knee_valgus_deg": valgus, "pelvic_drop_deg": drop, "trunk_lean_deg": 3.0}}
     )
 
 
@@ -50,7 +43,7 @@ def test_round_trip(tmp_path: Path) -> None:
     sid = store.save_assessment("  Pat O'Brien <ü>  ", a, date="2025-03-14", notes="first")
     got = store.get_assessment(sid)
     assert got.to_dict() == a.to_dict()
-    assert store.get_program(sid) == PROGRAM
+    assert a.program is not None and store.get_program(sid) == a.program.to_dict()
     [info] = store.list_sessions("Pat O'Brien <ü>")
     assert (info.id, info.person, info.date) == (sid, "Pat O'Brien <ü>", dt.date(2025, 3, 14))
     assert (info.task, info.overall_rating, info.notes) == ("single_leg_squat", "fair", "first")
@@ -68,7 +61,7 @@ def test_round_trip(tmp_path: Path) -> None:
 
 def test_no_program_no_program_row(tmp_path: Path) -> None:
     store = HistoryStore(tmp_path / "h.sqlite")
-    a = make_assessment({"right": {"trunk_lean_deg": 1.0}})
+    a = make_assessment({"right": {"trunk_lean_deg": 1.0}}, program=False)
     sid = store.save_assessment("p", a)
     assert store.get_program(sid) is None
     assert store.get_session(sid).date == dt.date.today()
@@ -130,7 +123,8 @@ def test_migration_from_first_revision(tmp_path: Path) -> None:
                 "'good')"
             )
         )
-        conn.execute(text("insert into programs values (7, :p)"), {"p": json.dumps(PROGRAM)})
+        program = doc["program"]
+        conn.execute(text("insert into programs values (7, :p)"), {"p": json.dumps(program)})
     engine.dispose()
 
     store = HistoryStore(path)
@@ -138,7 +132,7 @@ def test_migration_from_first_revision(tmp_path: Path) -> None:
     [info] = store.list_sessions("old pat")
     assert (info.id, info.date, info.notes) == (7, dt.date(2024, 1, 2), None)
     assert store.get_assessment(7).to_dict() == doc
-    assert store.get_program(7) == PROGRAM
+    assert store.get_program(7) == program
     [row] = store.metric_rows("old pat")
     assert (row["mean_value"], row["source"]) == (11.0, "landmarks")
     # and the migrated database takes new data

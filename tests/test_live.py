@@ -129,7 +129,7 @@ def _feed(series, **options):
 def _offline_peaks(rep):
     side = rep.side if rep.side != "both" else "left"
     fppa = rep.metrics["knee_valgus_deg"].get(side)
-    trunk = rep.metrics["trunk_lean_deg"]
+    trunk = rep.metric("trunk_lean_deg")
     return side, fppa, trunk
 
 

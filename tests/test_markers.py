@@ -315,24 +315,24 @@ def _skeleton_marker_fn(series: LandmarkSeries):  # noqa: ANN202
 def test_pelvic_drop_rated_only_from_markers_in_assessment_and_program() -> None:
     series, _ = make_series(Plan(side="right", drop_deg=10.0, fppa_deg=0.0, lean_deg=0.0))
     landmarks = analyze_landmarks(series).assessment
-    assert landmarks.sources["pelvic_drop_deg"] == "landmarks"
+    assert landmarks.metric_source("pelvic_drop_deg") == "landmarks"
     for rep in landmarks.reps:
-        mv = rep.metrics["pelvic_drop_deg"]
+        mv = rep.metric("pelvic_drop_deg")
         assert mv.status == "indicative" and mv.rating is None and mv.reason
     drop = [f for f in landmarks.findings if f.id == "pelvic_drop"]
     assert drop and not any(f.rated for f in drop)
-    assert landmarks.program["kind"] == "maintenance"
-    assert not any(f.get("id") == "pelvic_drop" for f in landmarks.program["findings_used"])
+    assert landmarks.program is not None and landmarks.program.kind == "maintenance"
+    assert not any(f.get("id") == "pelvic_drop" for f in landmarks.program.findings_used)
 
     markers = analyze_landmarks(series, marker_angles=_skeleton_marker_fn(series)).assessment
-    assert markers.sources["pelvic_drop_deg"] == "markers"
-    assert markers.sources["knee_valgus_deg"] == "landmarks"
+    assert markers.metric_source("pelvic_drop_deg") == "markers"
+    assert markers.metric_source("knee_valgus_deg") == "landmarks"
     for rep in markers.reps:
-        mv = rep.metrics["pelvic_drop_deg"]
+        mv = rep.metric("pelvic_drop_deg")
         assert mv.status == "measured" and mv.rating == "poor"
         assert mv.bottom_rel == pytest.approx(10.0, abs=0.3)
     assert any(f.id == "pelvic_drop" and f.rated for f in markers.findings)
-    assert markers.program["kind"] == "corrective"
+    assert markers.program is not None and markers.program.kind == "corrective"
 
 
 # --- end to end (pose model) ---------------------------------------------------------
@@ -346,21 +346,24 @@ def test_analyze_video_with_markers_meets_targets(shared_dir: Path) -> None:
     truth = _truth(shared_dir, "dev02")
     analysis = analyze_video(clip, AnalysisConfig(markers="auto"))
     a = analysis.assessment
-    assert a.summary["markers"]["used"] is True
-    assert set(a.sources.values()) == {"markers"}
+    assert a.provenance.markers["used"] is True
+    assert {
+        a.metric_source(m) for m in ("pelvic_drop_deg", "knee_valgus_deg", "trunk_lean_deg")
+    } == {"markers"}
     fps = float(truth["fps"])
     mb = truth["marker_baseline"]
     matched = 0
     for tr in truth["reps"]:
         reps = [r for r in a.reps if abs(r.bottom_s - tr["bottom_frame"] / fps) <= 0.3]
         assert reps, f"rep at {tr['bottom_s']} s not found"
-        m = reps[0].metrics
-        assert m["pelvic_drop_deg"].status == "measured"
-        assert m["pelvic_drop_deg"].rating is not None
-        assert abs(m["pelvic_drop_deg"].bottom_rel - tr["pelvic_drop_deg"]) <= 1.5
+        rep = reps[0]
+        drop = rep.metric("pelvic_drop_deg")
+        assert drop.status == "measured"
+        assert drop.rating is not None
+        assert abs(drop.bottom_rel - tr["pelvic_drop_deg"]) <= 1.5
         fppa_truth = tr["marker_fppa_deg"] - mb["fppa"]  # same definition, baseline-relative
-        assert abs(m["knee_valgus_deg"]["right"].bottom_rel - fppa_truth) <= 2.0
-        assert abs(m["trunk_lean_deg"].bottom_rel - tr["trunk_lean_deg"]) <= 1.5
+        assert abs(rep.metric("knee_valgus_deg", "right").bottom_rel - fppa_truth) <= 2.0
+        assert abs(rep.metric("trunk_lean_deg").bottom_rel - tr["trunk_lean_deg"]) <= 1.5
         matched += 1
     assert matched == len(truth["reps"])
 
@@ -370,8 +373,10 @@ def test_analyze_video_without_markers_falls_back(shared_dir: Path) -> None:
     from hipcheck.pipeline import analyze_video
 
     a = analyze_video(shared_dir / "data" / "rendered" / "dev06.mp4", markers="auto").assessment
-    assert a.summary["markers"]["used"] is False
-    assert set(a.sources.values()) == {"landmarks"}
-    statuses = {r.metrics["pelvic_drop_deg"].status for r in a.reps}
+    assert a.provenance.markers["used"] is False
+    assert {
+        a.metric_source(m) for m in ("pelvic_drop_deg", "knee_valgus_deg", "trunk_lean_deg")
+    } == {"landmarks"}
+    statuses = {r.metric("pelvic_drop_deg").status for r in a.reps}
     assert statuses == {"indicative"}
     assert not any(f.rated for f in a.findings if f.id == "pelvic_drop")

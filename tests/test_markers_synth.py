@@ -16,16 +16,16 @@ SAMPLE = Path(__file__).resolve().parents[1] / "sample_videos" / "step_down_left
 def test_sample_marker_clip_is_measured_from_markers():
     truth = json.loads(SAMPLE.with_suffix(".truth.json").read_text())
     a = analyze_video(SAMPLE).assessment
-    assert a.sources == dict.fromkeys(
-        ("pelvic_drop_deg", "knee_valgus_deg", "trunk_lean_deg"), "markers"
-    )
-    assert a.summary["markers"]["colour"]["name"] == "green"  # preset found before any hue guess
+    assert {
+        m: a.metric_source(m) for m in ("pelvic_drop_deg", "knee_valgus_deg", "trunk_lean_deg")
+    } == dict.fromkeys(("pelvic_drop_deg", "knee_valgus_deg", "trunk_lean_deg"), "markers")
+    assert a.provenance.markers["colour"]["name"] == "green"  # preset found before any hue guess
     assert len(a.reps) == len(truth["reps"])
     for rep, true_rep in zip(a.reps, truth["reps"], strict=True):
-        drop = rep.metrics["pelvic_drop_deg"]
+        drop = rep.metric("pelvic_drop_deg")
         assert drop.status == "measured" and drop.rating is not None
         assert drop.value == pytest.approx(true_rep["bottom_rel"]["pelvic_drop_deg"], abs=1.5)
-        lean = rep.metrics["trunk_lean_deg"]
+        lean = rep.metric("trunk_lean_deg")
         assert lean.value == pytest.approx(true_rep["bottom_rel"]["trunk_lean_deg"], abs=1.5)
     assert any(f.id == "pelvic_drop" and f.rated for f in a.findings)
     assert not any("reads low" in q for q in a.quality)

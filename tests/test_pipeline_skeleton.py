@@ -35,9 +35,9 @@ def test_single_leg_squat_reps_side_and_values(plan):
         knee = rep.metrics["knee_valgus_deg"][plan.side]
         assert knee.bottom_rel == pytest.approx(plan.fppa_deg, abs=1.0)
         assert knee.status == "measured"
-        lean = rep.metrics["trunk_lean_deg"]
+        lean = rep.metric("trunk_lean_deg")
         assert lean.bottom_rel == pytest.approx(plan.lean_deg, abs=1.0)
-        drop = rep.metrics["pelvic_drop_deg"]
+        drop = rep.metric("pelvic_drop_deg")
         assert drop.bottom_rel == pytest.approx(plan.drop_deg, abs=1.0)
         # Landmark pelvic drop is never rated (validity rule).
         assert drop.status == "indicative" and drop.rating is None
@@ -78,9 +78,12 @@ def test_double_leg_squat_both_knees_and_kasr():
     for rep in a.reps:
         assert rep.side == "both"
         assert set(rep.metrics["knee_valgus_deg"]) == {"left", "right"}
-        assert rep.metrics["kasr"].bottom < 1.0  # knees inside the ankles
+        assert rep.metric("kasr").bottom < 1.0  # knees inside the ankles
     # 10 deg of valgus on both knees brings the knees to ~0.66 of the ankle separation.
-    assert a.summary["both"]["kasr"]["rating"] == "poor"
+    kasr = a.summary_for("kasr", "both")
+    assert kasr.rating == "poor" and kasr.mean == pytest.approx(
+        np.mean([r.metric("kasr").value for r in a.reps])
+    )
     assert any(
         f.id == "knee_valgus" and f.metric == "kasr" and f.side == "both" for f in a.findings
     )
@@ -134,7 +137,7 @@ def test_landmark_fppa_carries_its_caveat_and_markers_replace_it():
 
     series, _ = make_series(Plan(side="left"))
     a = analyze_landmarks(series).assessment
-    assert any("reads low" in q for q in a.quality)
+    assert any("read low" in q for q in a.quality)
 
     def marker_angles(t_s):
         # Marker-based columns (here: the landmark geometry itself) replace the landmark ones.
@@ -148,9 +151,11 @@ def test_landmark_fppa_carries_its_caveat_and_markers_replace_it():
         return pd.DataFrame({c: kin[c].to_numpy() for c in cols})
 
     b = analyze_landmarks(series, marker_angles=marker_angles).assessment
-    assert set(b.sources.values()) == {"markers"}
-    assert not any("reads low" in q for q in b.quality)
-    drop = b.reps[0].metrics["pelvic_drop_deg"]
+    assert {
+        b.metric_source(m) for m in ("pelvic_drop_deg", "knee_valgus_deg", "trunk_lean_deg")
+    } == {"markers"}
+    assert not any("read low" in q for q in b.quality)
+    drop = b.reps[0].metric("pelvic_drop_deg")
     assert drop.status == "measured" and drop.rating is not None
 
 

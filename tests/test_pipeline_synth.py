@@ -48,7 +48,7 @@ def test_reps_side_and_values_against_truth(pair):
         assert rep.task == "single_leg_squat"
         assert abs(rep.bottom_s - t["bottom_s"]) < 0.25
         fppa_err.append(rep.metrics["knee_valgus_deg"]["right"].value - t["bottom_rel"]["fppa_deg"])
-        lean_err.append(rep.metrics["trunk_lean_deg"].value - t["bottom_rel"]["trunk_lean_deg"])
+        lean_err.append(rep.metric("trunk_lean_deg").value - t["bottom_rel"]["trunk_lean_deg"])
     assert np.mean(np.abs(lean_err)) <= 2.0
     assert np.mean(np.abs(fppa_err)) <= 3.0
 
@@ -63,8 +63,8 @@ def test_mirrored_clip_swaps_sides_and_keeps_magnitudes(pair):
         assert a.side == "right" and b.side == "left"
         knee_a.append(a.metrics["knee_valgus_deg"]["right"].value)
         knee_b.append(b.metrics["knee_valgus_deg"]["left"].value)
-        lean_a.append(a.metrics["trunk_lean_deg"].value)
-        lean_b.append(b.metrics["trunk_lean_deg"].value)
+        lean_a.append(a.metric("trunk_lean_deg").value)
+        lean_b.append(b.metric("trunk_lean_deg").value)
     # The pose model is not exactly mirror-symmetric: single reps differ by up to ~2.5 deg
     # (measured), the means over the reps by well under 2.
     np.testing.assert_allclose(knee_b, knee_a, atol=3.5)

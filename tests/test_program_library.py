@@ -81,7 +81,7 @@ def test_every_entry_complete(lib):
         assert ex.equipment, ex.id
         ev = ex.evidence
         if ev["grade"] == "none":
-            assert "no EMG figure" in ev["summary"], ex.id
+            assert "no activation figure" in ev["summary"], ex.id
         else:
             # a number (EMG %MVIC, an index or r) and a citation with a year or a section
             assert any(ch.isdigit() for ch in ev["summary"] + ev["citation"]), ex.id

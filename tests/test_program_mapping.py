@@ -26,7 +26,7 @@ def F(fid: str, side: str = "left", severity: str = "poor", rated: bool = True) 
         id=fid,
         side=side,
         severity=severity,
-        value_deg=9.0,
+        value=9.0,
         rated=rated,
         summary=f"{side} {fid} ({severity}).",
         n_reps=4,

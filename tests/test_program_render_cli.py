@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 import typer
 from typer.testing import CliRunner
 
+from fixtures_assessment import make_assessment
+from hipcheck.assessment import assessment_from_reps
+from hipcheck.config import AnalysisConfig
 from hipcheck.model import Finding
 from hipcheck.program import Program, ProgramContext, build_program, render_markdown, render_text
 from hipcheck.program.cli import register
@@ -123,11 +127,12 @@ def _write(tmp_path, doc) -> str:
     return str(path)
 
 
-ASSESSMENT = {
-    "schema_version": 1,
-    "task": "single_leg_squat",
-    "findings": [vars(f) for f in FINDINGS],
-}
+ASSESSMENT = make_assessment().to_dict()  # left knee valgus and trunk lean fair
+
+
+def _broken(**changes) -> dict:
+    """The assessment document with some fields replaced (a hand-edited or damaged file)."""
+    return {**ASSESSMENT, **changes}
 
 
 def test_cli_prints_text_program(app, tmp_path):
@@ -180,45 +185,64 @@ def test_cli_writes_markdown_file(app, tmp_path):
 
 
 def test_cli_no_findings_prints_maintenance(app, tmp_path):
-    result = CliRunner().invoke(
-        app, ["program", "--from", _write(tmp_path, {"schema_version": 1, "findings": []})]
-    )
+    doc = make_assessment(findings=False).to_dict()
+    result = CliRunner().invoke(app, ["program", "--from", _write(tmp_path, doc)])
     assert result.exit_code == 0
     assert "MAINTENANCE PROGRAM" in result.output
+
+
+def test_cli_nothing_measured_gives_no_program(app, tmp_path):
+    doc = make_assessment(knee_status="not_measurable", pelvic_status="not_measurable")
+    doc = replace(
+        doc,
+        reps=tuple(
+            replace(r, metrics={k: v for k, v in r.metrics.items() if k != "trunk_lean_deg"})
+            for r in doc.reps
+        ),
+    )
+    doc = assessment_from_reps(doc.reps, video={}, config=AnalysisConfig())
+    assert not doc.coverage.rated
+    result = CliRunner().invoke(app, ["program", "--from", _write(tmp_path, doc.to_dict())])
+    assert result.exit_code == 1
+    assert "No exercise program: nothing could be measured" in result.output
+    assert "Hint: Film from the front" in result.output
+    assert "PHASE" not in result.output
 
 
 @pytest.mark.parametrize(
     ("doc", "args", "message"),
     [
-        pytest.param(None, [], "No assessment file", id="missing-file"),
+        pytest.param(None, [], "Assessment not found", id="missing-file"),
         pytest.param("{not json", [], "not valid JSON", id="bad-json"),
-        pytest.param([1, 2], [], "no 'findings' list", id="not-an-object"),
-        pytest.param({"findings": "none"}, [], "no 'findings' list", id="findings-not-list"),
+        pytest.param([1, 2], [], "is not a JSON object", id="not-an-object"),
+        pytest.param(_broken(findings="none"), [], "field findings", id="findings-not-list"),
         pytest.param(
-            {"findings": [{"id": "knee_valgus"}]},
+            _broken(findings=[{"id": "knee_valgus"}]),
             [],
-            "finding 0 is not a valid finding",
+            "field findings.0.side: Field required",
             id="finding-incomplete",
         ),
         pytest.param(
-            {"findings": [{"id": "x", "side": "l", "severity": "poor", "oops": 1}]},
+            _broken(findings=[{"id": "x", "side": "left", "severity": "poor", "oops": 1}]),
             [],
-            "finding 0 is not a valid finding",
+            "field findings.0.oops: Unexpected keyword argument",
             id="finding-unknown-key",
         ),
+        pytest.param(_broken(schema_version=7), [], "schema_version 7", id="schema-version"),
         pytest.param(
-            {"schema_version": 7, "findings": []}, [], "schema_version 7", id="schema-version"
+            _broken(overall_rating=7), [], "field overall_rating", id="overall-not-a-rating"
         ),
         pytest.param(
             ASSESSMENT, ["--equipment", "sofa"], "Unknown equipment: sofa", id="equipment"
         ),
         pytest.param(ASSESSMENT, ["--level", "pro"], "Unknown training level", id="level"),
         pytest.param(ASSESSMENT, ["--format", "pdf"], "Unknown format", id="format"),
-        pytest.param(ASSESSMENT, ["-o", "/nonexistent-dir/x/p.txt"], "Cannot write", id="output"),
+        pytest.param(ASSESSMENT, ["-o", "{file}/p.txt"], "Cannot write", id="output"),
     ],
 )
 def test_cli_errors_are_clean(app, tmp_path, doc, args, message):
     path = str(tmp_path / "missing.json") if doc is None else _write(tmp_path, doc)
+    args = [a.format(file=path) for a in args]  # "{file}/p.txt": a folder that cannot exist
     result = CliRunner().invoke(app, ["program", "--from", path, *args])
     assert result.exit_code == 1
     assert isinstance(result.exception, SystemExit)

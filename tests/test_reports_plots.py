@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import copy
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -13,8 +13,12 @@ from fixtures_assessment import (
     make_kinematics,
     standing_pose,
 )
+from hipcheck.assessment import assessment_from_reps
+from hipcheck.config import AnalysisConfig
 from hipcheck.landmarks import LM
 from hipcheck.model import MetricValue
+from hipcheck.program import attach_program
+from hipcheck.program.model import ProgramItem
 from hipcheck.reports.bands import RATING_COLOURS, metric_bands, rating_rgb
 from hipcheck.reports.draw import AngleLabel, _Scale, draw_skeleton, put_label
 from hipcheck.reports.metrics import metric_status, worst_rep
@@ -131,10 +135,20 @@ def test_fppa_bands_follow_sex(measured, sex, fair):
 
 
 def test_bilateral_task_adds_kasr_panel(measured):
-    a, kin = copy.deepcopy(measured[0]), measured[1].copy()
-    for rep in a.reps:
-        rep.side = "both"
-        rep.metrics["kasr"] = MetricValue(bottom=0.8, bottom_rel=0.8, rating="fair")
+    a, kin = measured[0], measured[1].copy()
+    kasr = MetricValue(value=0.8, bottom=0.8, bottom_rel=-0.2, baseline=1.0, rating="fair")
+    reps = [
+        replace(
+            rep,
+            side="both",
+            metrics={
+                "knee_valgus_deg": {"left": rep.metric("knee_valgus_deg")},
+                "kasr": {"both": kasr},
+            },
+        )
+        for rep in a.reps
+    ]
+    a = replace(a, reps=tuple(reps))
     kin["kasr"] = 1.0 - 0.2 * kin["depth"] / kin["depth"].max()
     fig = plot_timeseries(kin, a)
     assert len(fig.get_axes()) == 4
@@ -246,24 +260,28 @@ def test_report_rows_means_and_statuses():
     mean_left = r.rows[3].cells[2]
     assert mean_left.text == f"{np.mean([3.0, 6.0, 11.0]):+.1f}°" and mean_left.rating == "fair"
     assert any("indicative" in n for n in r.table_notes)
-    assert "8" in r.disclaimers[0] and "3" in r.disclaimers[0]  # MDC from the rubric
+    assert "8 deg" in r.disclaimer  # the minimum detectable change, said once
 
 
 def test_report_without_program_or_reps_still_has_safety_text():
-    a = make_assessment(findings=False, program=False)
-    a.reps = []
+    a = attach_program(assessment_from_reps([], video={}, config=AnalysisConfig()))
     r = build_report(a)
     assert r.rows == [] and r.phases == []
-    assert r.red_flags and "No repetitions" in r.no_findings_text
+    assert r.red_flags and "No repetitions" in r.coverage
+    assert r.no_findings_text == "" and r.findings == [] and r.overall_rating is None
+    assert "nothing could be measured" in r.program_note and r.advice
+
+
+_NO_DOSE = dict(sets=0, reps=None, hold_s=None, rest_s=0, tempo="", sessions_per_week=0)
 
 
 @pytest.mark.parametrize(
     ("item", "expected"),
     [
-        ({"sets": 3, "reps": "8-12", "rest_s": 90}, "3 x 8-12, rest 90 s"),
+        ({"sets": 3, "reps": 12, "rest_s": 90}, "3 x 12, rest 90 s"),
         ({"sets": 3, "hold_s": 20, "sessions_per_week": 2}, "3 sets, hold 20 s, 2x/week"),
         ({}, "as prescribed"),
     ],
 )
 def test_dosage_text(item, expected):
-    assert dosage_text(item) == expected
+    assert dosage_text(ProgramItem("x", "X", **{**_NO_DOSE, **item})) == expected

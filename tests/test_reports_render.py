@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html import escape
 
 import numpy as np
 import pytest
@@ -13,7 +14,10 @@ from fixtures_assessment import (
     standing_pose,
     with_long_names,
 )
+from hipcheck.metrics import PELVIC_DROP
 from hipcheck.model import Assessment
+from hipcheck.program import ProgramContext, attach_program
+from hipcheck.program.model import EQUIPMENT
 from hipcheck.reports import report_format, write_report
 from hipcheck.reports.draw import key_frame
 from hipcheck.reports.metrics import worst_rep
@@ -83,13 +87,14 @@ def test_html_injection_from_every_free_text_field(kinematics):
 def test_html_states_status_where_the_number_would_be(kinematics):
     html = render_html(make_assessment(knee_status="not_measurable", pelvic_status="indicative"))
     assert html.count("knee not visible (side view)") >= 6
-    assert "indicative, not rated: hip landmarks do not follow pelvic tilt" in html
+    reason = escape(PELVIC_DROP.unrated_reason, quote=True).replace("&#x27;", "&#39;")
+    assert f"indicative, not rated: {reason}" in html
     assert "~+7.0°" in html
 
 
 def test_html_without_findings_says_so():
     html = render_html(make_assessment(findings=False))
-    assert "No findings" in html
+    assert "None of the rated measures is in the fair or poor range." in html
     assert 'class="finding' not in html
 
 
@@ -110,9 +115,12 @@ def test_pdf_report_renders_in_one_to_three_pages(case, kinematics, tmp_path):
 
 
 def test_pdf_shrinks_to_fit_three_pages(kinematics):
-    a = make_assessment()
-    for phase in a.program["phases"]:
-        phase["items"] = phase["items"] * 4  # a long program
+    # the longest program the library makes: every finding poor, lateral hip pain, an
+    # athlete with all equipment (each phase at its cap of exercises)
+    a = attach_program(
+        make_assessment(),
+        ProgramContext(equipment=frozenset(EQUIPMENT), lateral_hip_pain=True, athlete=True),
+    )
     frames = _key_frames(a) * 2
     pdf, pages = render_pdf_bytes(a, kinematics=kinematics, key_frames=frames)
     assert pages == pdf_page_count(pdf)
@@ -143,13 +151,12 @@ def test_write_report_registry(tmp_path, kinematics):
 
 
 def test_reports_render_a_program_from_hipcheck_program(kinematics):
-    program_mod = pytest.importorskip("hipcheck.program")
-    a = make_assessment()
-    program = program_mod.build_program(a.findings, program_mod.ProgramContext(equipment={"band"}))
-    a.program = program.to_dict()
+    a = attach_program(make_assessment(), ProgramContext(equipment=frozenset({"band"})))
+    program = a.program
+    assert program is not None
     html = render_html(a, kinematics=kinematics, key_frames=_key_frames(a))
     for item in program.items:
-        assert item.name in html
-    assert a.program["safety"]["red_flags"][0].replace("'", "&#39;") in html
+        assert escape(item.name, quote=True).replace("&#x27;", "&#39;") in html
+    assert program.safety.red_flags[0].replace("'", "&#39;") in html
     pdf, pages = render_pdf_bytes(a, kinematics=kinematics, key_frames=_key_frames(a) * 2)
     assert 1 <= pages <= 3 and pdf_page_count(pdf) == pages

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -63,20 +65,49 @@ def test_live_angles_are_rated_during_a_rep():
     a = make_assessment()
     kin = make_kinematics(a)
     live = LiveAngles(kin, a)
-    row = int(np.argmin(np.abs(kin["t_s"] - a.reps[2].bottom_s)))  # rep 3, left, poor
-    labels = live.labels(row, "left")
-    assert labels["fppa_left"].rating == "poor"
-    assert labels["fppa_left"].value == pytest.approx(19.0)
+    rep = a.reps[2]  # rep 3, left, poor
+    labels = live.labels(rep, rep.bottom_s)
+    assert labels["fppa_left"].rating == "poor" == rep.metric("knee_valgus_deg").rating
+    # one story: the label at the bottom is the rep's value in the table
+    assert labels["fppa_left"].value == pytest.approx(rep.metric("knee_valgus_deg").value)
     assert labels["trunk_lean"].rating == "poor"
-    assert set(live.labels(row, None)) == {"fppa_left", "fppa_right"}
+    both = replace(
+        rep,
+        side="both",
+        metrics={
+            "knee_valgus_deg": {
+                "left": rep.metric("knee_valgus_deg"),
+                "right": rep.metric("knee_valgus_deg"),
+            }
+        },
+    )
+    assert set(live.labels(both, rep.bottom_s)) == {"fppa_left", "fppa_right"}
+
+
+def test_live_angles_only_inside_reps():
+    a = make_assessment()
+    live = LiveAngles(make_kinematics(a), a)
+    assert live.labels(None, 0.5) == {}  # standing before the first rep: nothing to rate
 
 
 def test_live_angles_follow_metric_status():
     a = make_assessment(pelvic_status="indicative", knee_status="not_measurable")
     kin = make_kinematics(a)
-    labels = LiveAngles(kin, a).labels(204, "left")
+    rep = a.reps[2]
+    labels = LiveAngles(kin, a).labels(rep, rep.bottom_s)
     assert labels["pelvic_drop"].status == "indicative" and labels["pelvic_drop"].rating is None
     assert labels["fppa_left"].status == "not_measurable" and labels["fppa_left"].value is None
+
+
+def test_live_angles_never_draw_an_implausible_number():
+    """A frame whose value is outside the metric's valid domain is drawn as n/m."""
+    a = make_assessment()
+    kin = make_kinematics(a)
+    rep = a.reps[2]
+    row = int(np.argmin(np.abs(kin["t_s"] - rep.bottom_s)))
+    kin.loc[row, "fppa_left_rel_deg"] = 119.0  # a projection artefact, as on real deep squats
+    label = LiveAngles(kin, a).labels(rep, rep.bottom_s)["fppa_left"]
+    assert label.status == "not_measurable" and label.value is None
 
 
 def test_counter_text():
@@ -89,8 +120,12 @@ def test_counter_text():
 def test_extract_key_frames_one_per_side(clip):
     a = make_assessment()
     # move the worst reps' bottoms inside the short clip
-    for rep in a.reps:
-        rep.bottom_frame = rep.index * 5
+    a = replace(
+        a,
+        reps=tuple(
+            replace(r, bottom_frame=r.index * 5, bottom_s=r.index * 5 / 30.0) for r in a.reps
+        ),
+    )
     reps = key_frame_reps(a)
     assert [r.side for r in reps] == ["left", "right"]
     assert reps[0].index == 3  # the poor one

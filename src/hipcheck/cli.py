@@ -191,7 +191,7 @@ def analyze(
     else:
         raise _Err("No input given.", "Pass a video file, or --landmarks FILE.")
     paths = result.save(out_dir)
-    video_path = video or Path(str(result.assessment.video.get("path", "")))
+    video_path = video or Path(str(result.assessment.video.path or ""))
     if annotate and video_path.is_file():
         from hipcheck.reports.annotate import write_annotated_video
 
@@ -217,13 +217,14 @@ def analyze(
         )
     print_assessment(result.assessment, out)
     program = result.assessment.program
-    if program:
+    if program is not None:
         out.print(
-            f"[bold]Exercise program:[/] {program.get('kind', '')}, "
-            f"{len(program.get('phases', []))} phase(s). Read it with: "
-            f"hipcheck program --from {out_dir / 'assessment.json'}",
+            f"[bold]Exercise program:[/] {program.kind}, {len(program.phases)} phase(s). "
+            f"Read it with: hipcheck program --from {out_dir / 'assessment.json'}",
             highlight=False,
         )
+    elif result.assessment.program_note:
+        out.print(f"[bold]Exercise program:[/] {result.assessment.program_note}", highlight=False)
     out.print(f"Wrote {', '.join(p.name for p in paths.values())} to {out_dir}", highlight=False)
 
 

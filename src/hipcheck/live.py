@@ -57,9 +57,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hipcheck.assessment.rules import judge
 from hipcheck.config import AnalysisConfig
 from hipcheck.filtering import DEFAULT_CUTOFF_HZ, DEFAULT_MAX_GAP_S, CausalFilter
 from hipcheck.landmarks import LANDMARK_NAMES, LM, N_LANDMARKS, LandmarkSeries
+from hipcheck.metrics import KNEE_VALGUS, PELVIC_DROP, TRUNK_LEAN
 from hipcheck.online import (
     BASELINE_S,
     FLOOR_WINDOW_S,
@@ -76,8 +78,8 @@ from hipcheck.reps import (
     RepWindow,
     classify_rep,
     movement_flags,
+    resolve_task_side,
 )
-from hipcheck.rubric import rate
 
 __all__ = [
     "BASELINE_S",
@@ -102,7 +104,13 @@ CUE_TRUNK = "Stay tall"
 CUE_PELVIS = "Keep your pelvis level (indicative)"
 CUE_GOOD = "Good rep"
 
-_RUBRIC = {"fppa": "fppa", "trunk_lean": "trunk_lean", "pelvic_drop": "pelvic_drop"}
+#: live value key -> metric (the same registry entries as offline)
+_LIVE_METRICS = {"fppa": KNEE_VALGUS, "trunk_lean": TRUNK_LEAN, "pelvic_drop": PELVIC_DROP}
+
+
+def _lower_foot(row: Any) -> str:
+    """Return the lower foot: the stance side of a forced single-leg task on a flat rep."""
+    return "left" if foot_y(row, "left") >= foot_y(row, "right") else "right"
 
 
 def _mirror_permutation() -> np.ndarray:
@@ -468,17 +476,18 @@ class OnlineProcessor:
         if movement_flags(kin, window, baseline):
             return  # walking in/out of view: not a repetition
         task, side = classify_rep(kin, window, baseline)
-        task, side = self._override(task, side, kin, window)
+        task, side = resolve_task_side(
+            self.config, task, side, lambda: _lower_foot(kin.iloc[window.bottom])
+        )
         row = kin.iloc[window.bottom]
         views = kin["view"].value_counts()
         reason = None
         if len(views) and views.index[0] != "frontal":
             reason = f"{views.index[0]} view: face the camera"
-        values = self._relative(row, side)
+        values, ratings = self._judged(self._relative(row, side))
         if reason is not None:
-            values = dict.fromkeys(values)
-        ratings = self._ratings(values)
-        tier = rate(values.get("pelvic_drop"), "pelvic_drop") if side != "both" else None
+            values, ratings = dict.fromkeys(values), dict.fromkeys(values)
+        tier = PELVIC_DROP.rate(values.get("pelvic_drop")) if side != "both" else None
         cues = _cues(ratings, tier) if reason is None else [CUE_FACE_CAMERA]
         t = kin["t_s"].to_numpy(float)
         self.reps.append(
@@ -497,22 +506,6 @@ class OnlineProcessor:
                 reason=reason,
             )
         )
-
-    def _override(
-        self, task: str, side: str, kin: pd.DataFrame, window: RepWindow
-    ) -> tuple[str, str]:
-        """Apply the task/side options the way :func:`hipcheck.reps.detect_reps` does."""
-        cfg = self.config
-        out_task = task if cfg.task == "auto" else cfg.task
-        if cfg.side != "auto" and out_task != "double_leg_squat":
-            return out_task, cfg.side
-        if cfg.task != "auto" and out_task == "double_leg_squat":
-            return out_task, "both"
-        if cfg.task != "auto" and task == "double_leg_squat":
-            row = kin.iloc[window.bottom]
-            lower = "left" if foot_y(row, "left") >= foot_y(row, "right") else "right"
-            return out_task, lower
-        return out_task, side
 
     def _relative(self, m: Any, side: str | None) -> dict[str, float | None]:
         """Baseline-relative angles for a stance side (``both``/None: both knees)."""
@@ -536,16 +529,22 @@ class OnlineProcessor:
             out[key] = abs(v) if v is not None else None
         return out
 
-    def _ratings(self, values: dict[str, float | None]) -> dict[str, str | None]:
+    def _judged(
+        self, values: dict[str, float | None]
+    ) -> tuple[dict[str, float | None], dict[str, str | None]]:
+        """Apply the offline validity and rating policy to live values.
+
+        Values outside a metric's valid domain are dropped (None); pelvic drop from
+        landmarks stays unrated (indicative), as offline.
+        """
+        out: dict[str, float | None] = {}
         ratings: dict[str, str | None] = {}
         for key, v in values.items():
-            if key.startswith("fppa"):
-                ratings[key] = rate(v, "fppa", self.config.sex)
-            elif key == "trunk_lean":
-                ratings[key] = rate(v, "trunk_lean")
-            else:
-                ratings[key] = None  # landmark pelvic drop is indicative, never rated
-        return ratings
+            m = _LIVE_METRICS["fppa" if key.startswith("fppa") else key]
+            status, rating, _ = judge(m, v, sex=self.config.sex)
+            out[key] = None if status == "not_measurable" else v
+            ratings[key] = rating
+        return out, ratings
 
     def _current_stance(self, m: dict[str, Any]) -> str | None:
         """Stance side now: the option, else the planted foot when the other is off the floor."""
@@ -572,7 +571,7 @@ class OnlineProcessor:
         )
         stance = self._current_stance(m) if m is not None and detected else None
         angles = self._relative(m, stance) if m is not None and detected else {}
-        ratings = self._ratings(angles)
+        angles, ratings = self._judged(angles)
         if not self.baseline.ready:  # absolute angles are not rated
             ratings = dict.fromkeys(angles)
         view = m["view"] if m is not None else "unknown"

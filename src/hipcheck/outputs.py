@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from hipcheck.assessment.load import read_assessment
 from hipcheck.errors import HipcheckError
 from hipcheck.landmarks import LandmarkSeries
 from hipcheck.model import Assessment
@@ -48,13 +48,7 @@ def load_analysis_folder(path: str | Path, *, video: Path | None = None) -> Save
             f"Assessment not found: {file}.",
             "Pass the assessment.json (or its folder) written by hipcheck analyze.",
         )
-    try:
-        assessment = Assessment.from_dict(json.loads(file.read_text(encoding="utf-8")))
-    except (json.JSONDecodeError, TypeError, ValueError, KeyError) as exc:
-        raise HipcheckError(
-            f"{file} is not a hipcheck assessment ({exc}).",
-            "Pass an assessment.json written by hipcheck analyze.",
-        ) from exc
+    assessment = read_assessment(file)
     folder = file.parent
     kin_file = folder / "kinematics.parquet"
     kinematics = pd.read_parquet(kin_file) if kin_file.is_file() else None
@@ -63,7 +57,7 @@ def load_analysis_folder(path: str | Path, *, video: Path | None = None) -> Save
         from hipcheck.io.landmarks import load_landmarks
 
         landmarks = load_landmarks(folder / "landmarks.parquet")
-    if video is None and assessment.video.get("path"):
-        candidate = Path(str(assessment.video["path"]))
+    if video is None and assessment.video.path:
+        candidate = Path(assessment.video.path)
         video = candidate if candidate.is_file() else None
     return SavedAnalysis(folder, assessment, kinematics, landmarks, video)

@@ -11,22 +11,24 @@ Public entry points: :func:`analyze_video` and :func:`analyze_landmarks` return 
 
 from __future__ import annotations
 
-import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from hipcheck import __version__
-from hipcheck.assessment import build_assessment
 from hipcheck.config import AnalysisConfig
 from hipcheck.errors import NotMeasurableError
 from hipcheck.landmarks import LM, LandmarkSeries
-from hipcheck.model import Assessment
+from hipcheck.metrics import spec
+from hipcheck.model import Assessment, Source
 from hipcheck.tables import reps_table
+
+if TYPE_CHECKING:
+    from hipcheck.reps import Baseline, RepWindow
 
 logger = logging.getLogger(__name__)
 
@@ -57,10 +59,7 @@ class Analysis:
             "landmarks": out / "landmarks.parquet",
             "kinematics": out / "kinematics.parquet",
         }
-        _atomic_write_text(
-            paths["assessment"],
-            json.dumps(self.assessment.to_dict(), indent=2, allow_nan=False, default=_json_default),
-        )
+        _atomic_write_text(paths["assessment"], self.assessment.to_json())
         _atomic_write_text(paths["reps"], reps_table(self.assessment).to_csv(index=False))
         save_landmarks(self.landmarks, paths["landmarks"])
         tmp = paths["kinematics"].with_name("kinematics.parquet.part")
@@ -69,14 +68,6 @@ class Analysis:
         kin.to_parquet(tmp, index=False)
         tmp.replace(paths["kinematics"])
         return paths
-
-
-def _json_default(value: object) -> object:
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, Path):
-        return str(value)
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
 def _atomic_write_text(path: Path, text: str) -> None:
@@ -145,6 +136,8 @@ def analyze_landmarks(
     config: AnalysisConfig | None = None,
     *,
     marker_angles: Callable[[np.ndarray], pd.DataFrame] | None = None,
+    marker_info: dict[str, Any] | None = None,
+    notes: Sequence[str] = (),
     **options: object,
 ) -> Analysis:
     """Analyse a landmark series (or a saved ``landmarks.parquet``) without the pose model.
@@ -162,12 +155,18 @@ def analyze_landmarks(
         ``fppa_{left,right}_deg``, ``trunk_lean_{left,right}_deg`` (same signs as the
         landmark columns). Those columns replace the landmark-based ones and the
         assessment records ``markers`` as their source.
+    marker_info
+        The marker pass summary, recorded in the assessment's provenance.
+    notes
+        Extra plain-language notes for the assessment (e.g. from the marker pass).
     **options
         Field overrides for ``config`` (None values are ignored).
     """
+    from hipcheck.assessment import build_assessment
     from hipcheck.filtering import clean_series
     from hipcheck.io.landmarks import load_landmarks
     from hipcheck.kinematics import frame_kinematics
+    from hipcheck.program import attach_program
     from hipcheck.reps import detect_reps
 
     config = (config or AnalysisConfig()).with_(**options)
@@ -187,11 +186,12 @@ def analyze_landmarks(
         cutoff_hz=cutoff_hz,
         order=config.filter_order,
     )
-    kin = frame_kinematics(cleaned)
-    sources = _apply_marker_angles(kin, marker_angles(cleaned.t_s) if marker_angles else None)
+    kin, sources = with_marker_angles(
+        frame_kinematics(cleaned), marker_angles(cleaned.t_s) if marker_angles else None
+    )
     # Map jump flags (raw time axis) onto the cleaned, uniform grid.
     idx = np.clip(np.searchsorted(series.t_s, cleaned.t_s), 0, series.n_frames - 1)
-    kin["tracking_jump"] = jumps[idx]
+    kin = kin.assign(tracking_jump=jumps[idx])
     fps = 1.0 / float(np.median(np.diff(cleaned.t_s))) if cleaned.n_frames > 1 else 30.0
     try:
         baseline, depth, windows, rejected = detect_reps(kin, fps, config)
@@ -200,13 +200,7 @@ def analyze_landmarks(
             f"No usable hips and ankles in {series.source or 'the landmark series'} ({exc}).",
             "Film the whole body, feet included, from the front.",
         ) from exc
-    kin["depth"] = depth
-    _add_relative_columns(kin, baseline.frames)
-    kin["rep"] = 0
-    kin["stance"] = ""
-    for i, w in enumerate(windows, start=1):
-        kin.loc[w.start : w.end, "rep"] = i
-        kin.loc[w.start : w.end, "stance"] = w.side
+    kin = with_rep_columns(kin, depth, baseline, windows)
     video = dict(series.video)
     video.setdefault("width", series.frame_size[0])
     video.setdefault("height", series.frame_size[1])
@@ -220,39 +214,77 @@ def analyze_landmarks(
             f"{len(rejected)} depth dip(s) were not counted as repetitions "
             f"({', '.join(sorted({f for r in rejected for f in r.flags}))})."
         )
+    quality += [n for n in notes if n]
     assessment = build_assessment(
-        kin, windows, baseline, config=config, video=video, sources=sources, clip_quality=quality
+        kin,
+        windows,
+        baseline,
+        config=config,
+        video=video,
+        sources=sources,
+        clip_quality=quality,
+        processing=cleaned.log,
+        markers=marker_info,
     )
-    assessment.hipcheck_version = __version__
-    assessment.summary["baseline"] = {
-        "start_s": float(kin["t_s"].iloc[baseline.start_frame]),
-        "end_s": float(kin["t_s"].iloc[baseline.end_frame]),
-        "bilateral": baseline.bilateral,
-    }
-    assessment.summary["processing"] = cleaned.log
-    _attach_program(assessment)
-    return Analysis(assessment=assessment, kinematics=kin, landmarks=series)
+    return Analysis(assessment=attach_program(assessment), kinematics=kin, landmarks=series)
 
 
-_MARKER_METRICS = {
-    "pelvic_drop_deg": ("pelvic_drop_left_deg", "pelvic_drop_right_deg"),
-    "knee_valgus_deg": ("fppa_left_deg", "fppa_right_deg"),
-    "trunk_lean_deg": ("trunk_lean_left_deg", "trunk_lean_right_deg"),
-}
+_MARKER_METRICS = ("pelvic_drop_deg", "knee_valgus_deg", "trunk_lean_deg")
 
 
-def _apply_marker_angles(kin: pd.DataFrame, angles: pd.DataFrame | None) -> dict[str, str]:
-    """Replace landmark angle columns by marker-based ones; return the source per metric."""
-    sources = dict.fromkeys(_MARKER_METRICS, "landmarks")
+def with_marker_angles(
+    kin: pd.DataFrame, angles: pd.DataFrame | None
+) -> tuple[pd.DataFrame, dict[str, Source]]:
+    """Return a copy of ``kin`` with marker-based angle columns, and the source per metric.
+
+    For each metric whose two per-side columns the marker angles carry (with some finite
+    value), the landmark columns move to ``landmark_<column>`` and the marker values take
+    their place; the source of that metric becomes ``markers``.
+    """
+    sources: dict[str, Source] = dict.fromkeys(_MARKER_METRICS, "landmarks")
     if angles is None:
-        return sources
-    for metric, cols in _MARKER_METRICS.items():
-        if all(c in angles for c in cols) and np.isfinite(angles[list(cols)].to_numpy()).any():
+        return kin, sources
+    kin = kin.copy()
+    for name in _MARKER_METRICS:
+        cols = [spec(name).column_for(side) for side in ("left", "right")]
+        if all(c in angles for c in cols) and np.isfinite(angles[cols].to_numpy()).any():
             for c in cols:
                 kin[f"landmark_{c}"] = kin[c]
                 kin[c] = angles[c].to_numpy(float)
-            sources[metric] = "markers"
-    return sources
+            sources[name] = "markers"
+    return kin, sources
+
+
+def with_rep_columns(
+    kin: pd.DataFrame, depth: np.ndarray, baseline: Baseline, windows: Sequence[RepWindow]
+) -> pd.DataFrame:
+    """Return a copy of ``kin`` with ``depth``, ``rep``, ``stance`` and ``*_rel_deg`` columns.
+
+    ``<metric column>_rel`` (``fppa_left_rel_deg`` ...) is the column minus its standing
+    reference: the rep's own reference inside a rep, the clip's baseline elsewhere; the
+    same reference values the assessment uses (:func:`hipcheck.assessment.values.reference_values`).
+    """
+    from hipcheck.assessment.values import metric_columns, reference_values
+
+    out = kin.copy()
+    out["depth"] = depth
+    rep = np.zeros(len(out), dtype=int)
+    stance = np.full(len(out), "", dtype=object)
+    cols = [c for c in metric_columns(out) if c.endswith("_deg")]
+    base = reference_values(out, baseline.frames)
+    rel = {c: out[c].to_numpy(float) - base[c] for c in cols}
+    for i, w in enumerate(windows, start=1):
+        rep[w.start : w.end + 1] = i
+        stance[w.start : w.end + 1] = w.side
+        if w.reference is not None and w.reference is not baseline:
+            own = reference_values(out, w.reference.frames)
+            for c in cols:
+                rel[c][w.start : w.end + 1] = out[c].to_numpy(float)[w.start : w.end + 1] - own[c]
+    for c in cols:
+        out[c.removesuffix("_deg") + "_rel_deg"] = rel[c]
+    out["rep"] = rep
+    out["stance"] = stance
+    return out
 
 
 #: The low-pass cut-off may use at most this fraction of the Nyquist frequency.
@@ -278,20 +310,6 @@ def _usable_cutoff(cutoff_hz: float, t_s: np.ndarray) -> tuple[float, str | None
         f"smoothing filter ran at {limit:.1f} Hz instead of {cutoff_hz:g} Hz; fast "
         "movements may read smaller. Film (or process) at 30 frames per second or more."
     )
-
-
-def _add_relative_columns(kin: pd.DataFrame, frames: np.ndarray) -> None:
-    for col in [c for c in kin.columns if c.endswith("_deg")]:
-        base = float(np.nanmean(kin[col].to_numpy(float)[frames]))
-        kin[col.removesuffix("_deg") + "_rel_deg"] = kin[col] - base
-
-
-def _attach_program(assessment: Assessment, context: object | None = None) -> None:
-    try:
-        from hipcheck.program import build_program
-    except ImportError:  # the program module is optional while it is being built
-        return
-    assessment.program = build_program(assessment.findings, context).to_dict()  # type: ignore[arg-type]
 
 
 def analyze_video(
@@ -356,6 +374,10 @@ def analyze_with_video(
 
     config = config or AnalysisConfig()
     markers = markers_for_video(path, series, config)  # angles None: no markers, landmarks
-    analysis = analyze_landmarks(series, config, marker_angles=markers.angles)
-    markers.annotate(analysis.assessment)
-    return analysis
+    return analyze_landmarks(
+        series,
+        config,
+        marker_angles=markers.angles,
+        marker_info=markers.summary,
+        notes=[markers.note] if markers.note else (),
+    )

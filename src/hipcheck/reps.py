@@ -28,7 +28,9 @@ Method (``../shared/reference/clinical.md`` §2.5, [HEUR] parts marked):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -81,6 +83,8 @@ class RepWindow:
     task: str = "single_leg_squat"
     side: str = "left"
     flags: list[str] = field(default_factory=list)
+    #: the standing reference this rep is measured against (None: the clip's baseline)
+    reference: Baseline | None = None
 
 
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
@@ -325,24 +329,35 @@ def detect_reps(
         min_distance_s=config.min_rep_distance_s,
         min_duration_s=config.min_rep_duration_s,
     )
-    reps, rejected = [], []
+    reps: list[RepWindow] = []
+    rejected: list[RepWindow] = []
     for rep in windows:
         rep.flags = movement_flags(kin, rep, baseline)
         task, side = classify_rep(kin, rep, baseline)
-        rep.task = task if config.task == "auto" else config.task
-        if config.side != "auto" and rep.task != "double_leg_squat":
-            rep.side = config.side
-        elif config.task != "auto" and rep.task == "double_leg_squat":
-            rep.side = "both"
-        elif config.task != "auto" and task == "double_leg_squat":
-            # Forced single-leg task but both feet looked down: stance = lower foot.
-            rep.side = _lower_foot(kin, rep)
-        else:
-            rep.side = side
+        rep.task, rep.side = resolve_task_side(config, task, side, partial(_lower_foot, kin, rep))
         (rejected if rep.flags else reps).append(rep)
     if config.task == "auto":
         rejected += _harmonise_single_leg_tasks(reps)
     return baseline, depth, reps, rejected
+
+
+def resolve_task_side(
+    config: AnalysisConfig, task: str, side: str, lower_foot: Callable[[], str]
+) -> tuple[str, str]:
+    """Apply the task/side options to a detected task and stance side (offline and live).
+
+    A forced side applies to single-leg tasks; a forced double-leg squat has side
+    ``both``; a forced single-leg task on a rep that looked double-leg takes the lower
+    foot (``lower_foot()``) as the stance side.
+    """
+    out_task = task if config.task == "auto" else config.task
+    if config.side != "auto" and out_task != "double_leg_squat":
+        return out_task, config.side
+    if config.task != "auto" and out_task == "double_leg_squat":
+        return out_task, "both"
+    if config.task != "auto" and task == "double_leg_squat":
+        return out_task, lower_foot()
+    return out_task, side
 
 
 def _harmonise_single_leg_tasks(reps: list[RepWindow]) -> list[RepWindow]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import tomllib
+from collections.abc import Sequence
 from importlib import resources
 from typing import Any
 
@@ -66,7 +67,7 @@ def rate(value: float | None, metric: str, sex: str = "unspecified") -> str | No
     return tier(value, b["fair"], b["poor"], bool(b.get("lower_is_worse", False)))
 
 
-def overall(ratings: list[str | None]) -> str | None:
+def overall(ratings: Sequence[str | None]) -> str | None:
     """Combine component ratings (clinical.md §4.2, Crossley-style [HEUR]).
 
     poor if any component is poor or two or more are fair; fair if exactly one is

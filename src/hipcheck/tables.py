@@ -1,27 +1,43 @@
 """Tidy tables from an assessment (``reps.csv`` and the batch ``reps`` table).
 
 ``reps_table`` has one row per repetition and limb: single-leg tasks give one row (the
-stance limb), double-leg squats two (left and right; pelvis and trunk values repeat).
-Columns: ``rep``, ``task``, ``side`` (stance side or ``both``), ``limb``, ``start_s``,
-``bottom_s``, ``end_s``, ``depth``, then for each metric ``pelvic_drop``, ``knee_valgus``,
-``trunk_lean`` (degrees) and ``kasr`` (ratio): ``{metric}``, the headline value
-(baseline-relative at peak knee flexion), ``{metric}_bottom``, ``{metric}_peak``,
-``{metric}_peak_rel``, ``{metric}_status``, ``{metric}_rating``, ``{metric}_source``,
-plus ``piva_score`` and ``quality`` (semicolon-separated flags).
+stance limb), double-leg squats two (left and right; values of the rep as a whole, such
+as the knee/ankle ratio, repeat on both rows). Columns: ``rep``, ``task``, ``side``
+(stance side or ``both``), ``limb``, ``start_s``, ``bottom_s``, ``end_s``, ``depth``, then
+for each metric of the registry (:mod:`hipcheck.metrics`, prefix ``short``:
+``pelvic_drop``, ``knee_valgus``, ``trunk_lean``, ``kasr``): ``{short}`` = the headline
+value (the number that is rated and shown everywhere else), ``{short}_bottom``,
+``{short}_bottom_rel``, ``{short}_peak``, ``{short}_peak_rel``, ``{short}_baseline``,
+``{short}_status``, ``{short}_rating``, ``{short}_source``; then ``piva_score`` and
+``quality`` (semicolon-separated flags). A value that is not measurable is empty.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from hipcheck.model import Assessment, MetricValue
+from hipcheck.metrics import METRICS
+from hipcheck.model import Assessment
 
-_NAMES = {
-    "pelvic_drop_deg": "pelvic_drop",
-    "knee_valgus_deg": "knee_valgus",
-    "trunk_lean_deg": "trunk_lean",
-    "kasr": "kasr",
-}
+#: per-metric column suffixes after the headline column, in order
+FIELDS: tuple[str, ...] = (
+    "bottom",
+    "bottom_rel",
+    "peak",
+    "peak_rel",
+    "baseline",
+    "status",
+    "rating",
+    "source",
+)
+
+
+def reps_columns() -> list[str]:
+    """Return the columns of :func:`reps_table`, in order."""
+    columns = ["rep", "task", "side", "limb", "start_s", "bottom_s", "end_s", "depth"]
+    for m in METRICS:
+        columns += [m.short] + [f"{m.short}_{f}" for f in FIELDS]
+    return [*columns, "piva_score", "quality"]
 
 
 def reps_table(assessment: Assessment) -> pd.DataFrame:
@@ -40,25 +56,13 @@ def reps_table(assessment: Assessment) -> pd.DataFrame:
                 "end_s": rep.end_s,
                 "depth": rep.depth,
             }
-            for key, short in _NAMES.items():
-                value = rep.metrics.get(key)
-                if isinstance(value, dict) and key == "knee_valgus_deg":
-                    value = value.get(limb)
-                m = MetricValue.coerce(value)
-                row[short] = m.bottom_rel if m else None
-                row[f"{short}_bottom"] = m.bottom if m else None
-                row[f"{short}_peak"] = m.peak if m else None
-                row[f"{short}_peak_rel"] = m.peak_rel if m else None
-                row[f"{short}_status"] = m.status if m else None
-                row[f"{short}_rating"] = m.rating if m else None
-                row[f"{short}_source"] = m.source if m else None
+            for m in METRICS:
+                values = rep.metrics.get(m.name, {})
+                mv = values.get(limb) or values.get(rep.side)  # type: ignore[call-overload]
+                row[m.short] = mv.value if mv else None
+                for f in FIELDS:
+                    row[f"{m.short}_{f}"] = getattr(mv, f) if mv else None
             row["piva_score"] = rep.piva_score
             row["quality"] = ";".join(rep.quality)
             rows.append(row)
-    columns = ["rep", "task", "side", "limb", "start_s", "bottom_s", "end_s", "depth"]
-    for short in _NAMES.values():
-        columns += [short] + [
-            f"{short}_{s}" for s in ("bottom", "peak", "peak_rel", "status", "rating", "source")
-        ]
-    columns += ["piva_score", "quality"]
-    return pd.DataFrame(rows, columns=columns)
+    return pd.DataFrame(rows, columns=reps_columns())

@@ -28,27 +28,6 @@ CAMERA_GUIDE = """\
 3. Landscape or portrait both work; 30 frames per second or more.
 """
 
-#: what each metric measures, in plain words (display label -> text)
-METRIC_EXPLANATIONS: dict[str, str] = {
-    "pelvic_drop_deg": (
-        "How far the pelvis drops on the side of the lifted leg at the bottom of the squat, "
-        "compared with standing. A level pelvis means the hip muscles of the standing leg "
-        "(gluteus medius) hold it well."
-    ),
-    "knee_valgus_deg": (
-        "How far the knee moves inward, toward the other leg, away from the hip-ankle line "
-        "(frontal-plane projection angle) at the bottom of the squat, compared with standing."
-    ),
-    "trunk_lean_deg": (
-        "How far the upper body leans sideways toward the standing leg at the bottom of the "
-        "squat, compared with standing; a common way to make up for weak hip muscles."
-    ),
-    "kasr": (
-        "Knee distance divided by ankle distance at the bottom of the squat: below 1 the "
-        "knees come closer together than the feet."
-    ),
-}
-
 #: what a rating means, in plain words
 RATING_MEANINGS: dict[str, str] = {
     "good": "Within the usual range.",

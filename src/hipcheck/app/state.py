@@ -18,7 +18,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import io
-import json
 import logging
 import tempfile
 import weakref
@@ -123,8 +122,8 @@ class StoredResult:
     notes: list[str] = field(default_factory=list)
 
     def to_assessment(self) -> Assessment:
-        """Return a fresh :class:`Assessment` (safe to modify)."""
-        return Assessment.from_dict(copy.deepcopy(self.assessment))
+        """Return the stored :class:`Assessment` (validated; immutable)."""
+        return Assessment.from_dict(self.assessment)
 
 
 def file_digest(data: bytes) -> str:
@@ -403,18 +402,14 @@ def with_program(result: StoredResult, options: Options) -> Assessment:
     analysis; rebuilding it from the findings takes milliseconds. If the program module
     rejects the options, the stored program is kept.
     """
+    from hipcheck.program import ProgramInputError, attach_program
+
     assessment = result.to_assessment()
     try:
-        from hipcheck.program import ProgramInputError, build_program
-    except ImportError:
-        return assessment
-    try:
-        program = build_program(assessment.findings, options.program_context())
+        return attach_program(assessment, options.program_context())
     except ProgramInputError:
         logger.warning("program options rejected: %s", options)
         return assessment
-    assessment.program = program.to_dict()
-    return assessment
 
 
 def key_frame_images(result: StoredResult) -> list[np.ndarray]:
@@ -426,15 +421,7 @@ def key_frame_images(result: StoredResult) -> list[np.ndarray]:
 
 def assessment_json(assessment: Assessment) -> str:
     """Return ``assessment.json`` text (same content as the CLI writes)."""
-    return json.dumps(assessment.to_dict(), indent=2, allow_nan=False, default=_json_value)
-
-
-def _json_value(value: object) -> object:
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, PurePath):
-        return str(value)
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+    return assessment.to_json()
 
 
 def reps_csv(assessment: Assessment) -> str:
@@ -449,7 +436,6 @@ def report_bytes(result: StoredResult, assessment: Assessment, fmt: str) -> byte
     kw: dict[str, Any] = {
         "kinematics": result.kinematics,
         "key_frames": key_frame_images(result),
-        "sex": (assessment.options or {}).get("sex"),
     }
     if fmt == "html":
         from hipcheck.reports.report_html import render_html

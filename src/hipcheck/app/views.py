@@ -22,9 +22,9 @@ import streamlit as st
 from hipcheck.app import guide
 from hipcheck.app.state import Options, StoredResult
 from hipcheck.errors import HipcheckError
-from hipcheck.model import Assessment
-from hipcheck.reports.metrics import METRIC_LABELS
-from hipcheck.reports.tables import Report, build_report, fmt_value
+from hipcheck.metrics import spec
+from hipcheck.model import Assessment, MetricSummary
+from hipcheck.reports.tables import Report, build_report
 
 logger = logging.getLogger(__name__)
 
@@ -129,18 +129,6 @@ class Card:
     lines: list[str] = field(default_factory=list)
 
 
-def side_summaries(assessment: Assessment) -> dict[str, dict[str, Any]]:
-    """Return the per-side metric summaries (``assessment.summary`` or rebuilt from reps)."""
-    summary = assessment.summary or {}
-    sides = {s: summary[s] for s in ("left", "right", "both") if isinstance(summary.get(s), dict)}
-    if sides or not assessment.reps:
-        return sides
-    from hipcheck.assessment import summarise
-
-    rebuilt = summarise(assessment.reps, (assessment.options or {}).get("sex", "unspecified"))
-    return {s: v for s, v in rebuilt.items() if isinstance(v, dict)}
-
-
 def bands_text(metric: str, sex: str | None) -> str:
     """Return the rating bands in words, e.g. ``good below 3°, fair 3-6°, poor 6° or more``."""
     from hipcheck.reports.bands import metric_bands
@@ -148,7 +136,7 @@ def bands_text(metric: str, sex: str | None) -> str:
     bands = metric_bands(metric, sex)
     if bands is None:
         return ""
-    if metric == "kasr":
+    if bands.lower_is_worse:
         return (
             f"good above {bands.fair:g}, fair {bands.poor:g}-{bands.fair:g}, "
             f"poor {bands.poor:g} or less"
@@ -158,51 +146,34 @@ def bands_text(metric: str, sex: str | None) -> str:
     return text + (f" ({bands.note})" if bands.note else "")
 
 
-def card_for(metric: str, limb: str | None, entry: dict[str, Any], sex: str | None) -> Card:
-    """Return the card of one metric summary (``assessment.summary[side][metric]``)."""
-    title = METRIC_LABELS.get(metric, metric)
-    if limb:
-        title += f", {limb} knee"
-    explanation = guide.METRIC_EXPLANATIONS.get(metric, "")
-    status = str(entry.get("status") or "not_measurable")
-    mean = entry.get("mean")
-    if status == "not_measurable" or mean is None:
-        reason = str(entry.get("reason") or "It could not be measured in this clip.")
-        lines = [reason, guide.FILMING_FIX, explanation]
+def card_for(s: MetricSummary, sex: str | None) -> Card:
+    """Return the card of one per-leg summary of the assessment."""
+    m = spec(s.metric)
+    title = m.label + (f", {s.limb} knee" if s.side == "both" and s.limb != "both" else "")
+    if s.status == "not_measurable" or s.mean is None:
+        reason = s.reason or "It could not be measured in this clip."
+        lines = [reason, guide.FILMING_FIX, m.explanation]
         return Card(title, "not measurable", "not_measurable", badge="not measurable", lines=lines)
-    n = int(entry.get("n") or 0)
-    sd = entry.get("sd")
-    spread = f" (SD {sd:.1f})" if sd is not None and metric == "kasr" else ""
-    if sd is not None and metric != "kasr":
-        spread = f" (SD {sd:.1f}°)"
-    over = f"Mean over {n} repetition{'s' if n != 1 else ''}{spread}."
-    if status == "indicative":
-        reason = str(entry.get("reason") or "This value is not validated.")
-        value = f"~{fmt_value(mean, metric)}"
-        lines = [explanation, over, reason]
-        return Card(title, value, "indicative", badge="indicative, not rated", lines=lines)
-    rating = entry.get("rating")
-    lines = [explanation, over]
-    if rating in guide.RATING_MEANINGS:
-        lines.append(f"{guide.RATING_MEANINGS[rating]} Bands: {bands_text(metric, sex)}.")
-    return Card(title, fmt_value(mean, metric), "measured", rating, rating or "not rated", lines)
+    spread = f" (SD {m.format(s.sd, signed=False)})" if s.sd is not None else ""
+    over = f"Mean over {s.n} repetition{'s' if s.n != 1 else ''}{spread}."
+    if s.status == "indicative":
+        reason = s.reason or "This value is not validated."
+        lines = [m.explanation, over, reason]
+        return Card(title, f"~{m.format(s.mean)}", "indicative", badge="indicative, not rated",
+                    lines=lines)  # fmt: skip
+    lines = [m.explanation, over]
+    if s.rating in guide.RATING_MEANINGS:
+        lines.append(f"{guide.RATING_MEANINGS[s.rating]} Bands: {bands_text(s.metric, sex)}.")
+    return Card(title, m.format(s.mean), "measured", s.rating, s.rating or "not rated", lines)
 
 
 def metric_cards(assessment: Assessment) -> list[tuple[str, list[Card]]]:
     """Return ``(side title, cards)`` per stance side, metrics in display order."""
-    sex = (assessment.options or {}).get("sex")
     out = []
-    for side, entry in side_summaries(assessment).items():
-        cards = []
-        for metric in METRIC_LABELS:
-            limbs: tuple[str | None, ...] = (None,)
-            if metric == "knee_valgus_deg" and side == "both":
-                limbs = ("left", "right")
-            for limb in limbs:
-                key = f"{metric}_{limb}" if limb else metric
-                if isinstance(entry.get(key), dict):
-                    cards.append(card_for(metric, limb, entry[key], sex))
-        n = int(entry.get("n_reps") or 0)
+    for side in assessment.sides():
+        entries = [s for s in assessment.summary if s.side == side]
+        cards = [card_for(s, assessment.sex) for s in entries]
+        n = max((s.n_reps for s in entries), default=0)
         title = f"{SIDE_TITLES.get(side, side)} ({n} repetition{'s' if n != 1 else ''})"
         out.append((title, cards))
     return out
@@ -262,15 +233,18 @@ def render_overview(result: StoredResult, assessment: Assessment, report: Report
         st.warning(note)
     for note in result.notes:
         st.info(note)
-    if not assessment.reps:
-        st.warning(report.no_findings_text)
+    if not assessment.coverage.rated:
+        st.warning(f"Not measured: {report.coverage}")
+        if report.advice:
+            st.info(f"What to film: {report.advice}")
         return
     st.markdown("**Findings**")
+    st.caption(report.coverage)
     if not report.findings:
         st.success(NO_FINDINGS)
     for finding in report.findings:
-        colour = RATING_MD_COLOURS.get(finding["severity"] or "", "gray")
-        st.markdown(f"- :{colour}-badge[{finding['severity_text']}] {finding['summary']}")
+        colour = RATING_MD_COLOURS.get(finding.severity or "", "gray")
+        st.markdown(f"- :{colour}-badge[{finding.severity_text}] {finding.summary}")
 
 
 def rep_table_frame(report: Report) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -308,7 +282,7 @@ def render_plot(result: StoredResult, assessment: Assessment) -> None:
     if result.kinematics is None or not len(result.kinematics):
         st.info("No per-frame data to plot.")
         return
-    sex = (assessment.options or {}).get("sex")
+    sex = assessment.sex
     fig = plot_timeseries(result.kinematics, assessment, sex=sex)
     st.image(
         figure_to_png(fig, dpi=110),
@@ -373,7 +347,7 @@ def render_program(report: Report) -> None:
 
 def main_disclaimer(report: Report, assessment: Assessment) -> str:
     """Return the one disclaimer the page shows (the reports' texts overlap)."""
-    return assessment.disclaimer or (report.disclaimers[0] if report.disclaimers else "")
+    return assessment.disclaimer or report.disclaimer
 
 
 def render_safety(report: Report, assessment: Assessment) -> None:

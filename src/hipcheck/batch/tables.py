@@ -17,17 +17,18 @@ a resumed run converges to the same tables.
 from __future__ import annotations
 
 import io
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from hipcheck.assessment.load import read_assessment
 from hipcheck.batch.discover import ClipJob
 from hipcheck.batch.files import atomic_write_bytes, clips_dir, read_status
+from hipcheck.metrics import METRICS
 from hipcheck.model import Assessment
-from hipcheck.tables import reps_table
+from hipcheck.tables import reps_columns, reps_table
 
 #: video facts copied into the clips table (from ``status.json``)
 VIDEO_COLUMNS = (
@@ -47,17 +48,13 @@ VIDEO_COLUMNS = (
 #: columns that depend on the machine or the moment, not on the clip (tests ignore them)
 TIMING_COLUMNS = ("pose_fps", "elapsed_s", "finished_at")
 _STATS = ("mean", "sd", "n", "status", "rating")
-#: (summary side, summary key, column stem)
+#: (stance side, metric, limb, column stem) of every per-side summary column, from the
+#: metric registry: ``left_knee_valgus``, ``both_knee_valgus_left``, ``both_kasr`` ...
 _SUMMARY = [
-    (side, f"{m}_deg", f"{side}_{m}")
-    for side in ("left", "right")
-    for m in ("pelvic_drop", "knee_valgus", "trunk_lean")
-] + [
-    ("both", "pelvic_drop_deg", "both_pelvic_drop"),
-    ("both", "knee_valgus_deg_left", "both_knee_valgus_left"),
-    ("both", "knee_valgus_deg_right", "both_knee_valgus_right"),
-    ("both", "trunk_lean_deg", "both_trunk_lean"),
-    ("both", "kasr", "both_kasr"),
+    (side, m.name, limb, f"{side}_{m.short}" + (f"_{limb}" if limb != side else ""))
+    for side in ("left", "right", "both")
+    for m in METRICS
+    for limb in m.limbs(side)
 ]
 
 
@@ -66,7 +63,7 @@ def summary_columns() -> list[str]:
     cols = []
     for side in ("left", "right", "both"):
         cols.append(f"{side}_n_reps")
-        cols += [f"{stem}_{s}" for sd, _, stem in _SUMMARY if sd == side for s in _STATS]
+        cols += [f"{stem}_{s}" for sd, _, _, stem in _SUMMARY if sd == side for s in _STATS]
     return cols
 
 
@@ -83,6 +80,8 @@ def clip_columns() -> list[str]:
         "task",
         "n_reps",
         "overall_rating",
+        "rated",
+        "coverage",
         "findings",
         "quality",
         *VIDEO_COLUMNS,
@@ -92,14 +91,14 @@ def clip_columns() -> list[str]:
     ]
 
 
-def _summary_values(summary: dict[str, Any]) -> dict[str, Any]:
+def _summary_values(assessment: Assessment) -> dict[str, Any]:
     row: dict[str, Any] = {}
     for side in ("left", "right", "both"):
-        row[f"{side}_n_reps"] = (summary.get(side) or {}).get("n_reps", 0)
-    for side, key, stem in _SUMMARY:
-        entry = (summary.get(side) or {}).get(key) or {}
+        row[f"{side}_n_reps"] = sum(r.side == side for r in assessment.reps)
+    for side, metric, limb, stem in _SUMMARY:
+        entry = assessment.summary_for(metric, side, limb)
         for s in _STATS:
-            row[f"{stem}_{s}"] = entry.get(s)
+            row[f"{stem}_{s}"] = getattr(entry, s) if entry is not None else None
     return row
 
 
@@ -128,17 +127,18 @@ def clip_row(job: ClipJob, status: dict[str, Any] | None, assessment: Assessment
             task=assessment.task,
             n_reps=len(assessment.reps),
             overall_rating=assessment.overall_rating,
+            rated=assessment.coverage.rated,
+            coverage=assessment.coverage.message,
             findings=";".join(f"{f.id}:{f.side}:{f.severity}" for f in assessment.findings),
             quality=" | ".join(assessment.quality),
-            **_summary_values(assessment.summary),
+            **_summary_values(assessment),
         )
     return row
 
 
 def reserved_columns() -> set[str]:
     """Return the result columns of both tables (metadata with such a name is renamed)."""
-    reps = reps_table(Assessment(video={}, task="", reps=[]))
-    return {"clip_id", *reps.columns, *clip_columns()}
+    return {"clip_id", *reps_columns(), *clip_columns()}
 
 
 def metadata_column(key: str) -> str:
@@ -153,8 +153,7 @@ def _with_metadata(df: pd.DataFrame, metadata: dict[str, str]) -> pd.DataFrame:
 
 
 def _load_assessment(clip_dir: Path) -> Assessment:
-    doc = json.loads((clip_dir / "assessment.json").read_text(encoding="utf-8"))
-    return Assessment.from_dict(doc)
+    return read_assessment(clip_dir / "assessment.json")
 
 
 def build_tables(jobs: Sequence[ClipJob], out_dir: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -165,7 +164,7 @@ def build_tables(jobs: Sequence[ClipJob], out_dir: str | Path) -> tuple[pd.DataF
     the status is written last).
     """
     rep_frames, clip_rows = [], []
-    empty_reps = reps_table(Assessment(video={}, task="", reps=[]))
+    empty_reps = pd.DataFrame(columns=reps_columns())
     for job in jobs:
         clip_dir = clips_dir(out_dir) / job.clip_id
         status = read_status(clip_dir)

@@ -6,7 +6,6 @@ commands read it (or, for ``compare A B``, only the two files) and never create 
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -47,25 +46,10 @@ history_app = typer.Typer(
 
 
 def load_assessment(path: Path) -> Assessment:
-    """Read an ``assessment.json`` (or a folder holding one) as an :class:`Assessment`."""
-    file = path / "assessment.json" if path.is_dir() else path
-    if not file.is_file():
-        raise HipcheckError(
-            f"No assessment file at {file}.", "Give the assessment.json written by analyze."
-        )
-    try:
-        doc = json.loads(file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise HipcheckError(f"Cannot read {file}: {exc}.", "Is it an assessment.json?") from None
-    if not isinstance(doc, dict):
-        raise HipcheckError(f"{file} is not an assessment (expected a JSON object).")
-    try:
-        return Assessment.from_dict(doc)
-    except (ValueError, TypeError) as exc:
-        raise HipcheckError(
-            f"{file} is not a readable assessment: {exc}",
-            "Re-run `hipcheck analyze` with this version to rewrite it.",
-        ) from None
+    """Read and validate an ``assessment.json`` (or a folder holding one)."""
+    from hipcheck.assessment.load import read_assessment
+
+    return read_assessment(path / "assessment.json" if path.is_dir() else path)
 
 
 def _store(db: str | None) -> HistoryStore:

@@ -15,14 +15,17 @@ shown but never called real.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from hipcheck.history.summary import MetricSummary, summarize_assessment
-from hipcheck.model import METRICS, Assessment
+from hipcheck.metrics import METRICS, NAMES
+from hipcheck.model import Assessment
+from hipcheck.program.model import Program
 from hipcheck.rubric import load_rubric
 
 if TYPE_CHECKING:
@@ -30,12 +33,8 @@ if TYPE_CHECKING:
 
     from hipcheck.history.db import HistoryStore
 
-#: metric name -> key of ``[mdc]`` in rubric.toml
-MDC_KEYS = {
-    "knee_valgus_deg": "fppa",
-    "pelvic_drop_deg": "pelvic_drop",
-    "trunk_lean_deg": "trunk_lean",
-}
+#: metric name -> key of ``[mdc]`` in rubric.toml (metrics with a known MDC)
+MDC_KEYS = {m.name: m.mdc_key for m in METRICS if m.mdc_key}
 #: the program's phases (1 activation, 2 progressive resistance, 3 functional)
 LAST_PHASE = 3
 MDC_NOTE = (
@@ -146,8 +145,8 @@ def _compare_one(
     metric: str, side: str, a: MetricSummary | None, b: MetricSummary | None
 ) -> MetricChange:
     mdc = load_mdc().get(metric)
-    va = a.mean_value if a else None
-    vb = b.mean_value if b else None
+    va = a.mean_value if a and _finite(a.mean_value) else None
+    vb = b.mean_value if b and _finite(b.mean_value) else None
     indicative = any(s is not None and s.status == "indicative" for s in (a, b))
     notes = []
     if va is None or vb is None:
@@ -188,28 +187,16 @@ def _compare_one(
     )
 
 
-def program_phase(program: dict[str, Any] | None) -> int | None:
-    """Return the phase a program says the person is in (``current_phase`` or ``phase``).
-
-    Programs from :mod:`hipcheck.program` list all three phases and do not record
-    which one the person reached: then this is None and callers assume phase 1
-    (the CLI takes ``--phase``).
-    """
-    if not program:
-        return None
-    for key in ("current_phase", "phase"):
-        value = program.get(key)
-        if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= LAST_PHASE:
-            return value
-    return None
+def _finite(value: float | None) -> bool:
+    return value is not None and math.isfinite(value)
 
 
-def phase_label(program: dict[str, Any] | None, number: int) -> str:
+def phase_label(program: Program | None, number: int) -> str:
     """Return ``phase N`` with the program's name and weeks for it when known."""
-    for p in (program or {}).get("phases") or []:
-        if isinstance(p, dict) and p.get("number") == number and p.get("name"):
-            weeks = f", weeks {p['weeks']}" if p.get("weeks") else ""
-            return f"phase {number} ({p['name']}{weeks})"
+    for p in program.phases if program is not None else []:
+        if p.number == number and p.name:
+            weeks = f", weeks {p.weeks}" if p.weeks else ""
+            return f"phase {number} ({p.name}{weeks})"
     return f"phase {number}"
 
 
@@ -217,7 +204,7 @@ def next_phase_suggestion(
     changes: Sequence[MetricChange],
     b: Assessment,
     current_phase: int = 1,
-    program: dict[str, Any] | None = None,
+    program: Program | None = None,
 ) -> PhaseSuggestion:
     """Suggest the program's next step from the rated (measured, with an MDC) changes.
 
@@ -236,7 +223,7 @@ def next_phase_suggestion(
     current_phase
         Phase the person has been doing (1-3).
     program
-        The program followed (``assessment.json["program"]``): its kind and phase names.
+        The program followed (the earlier session's): its kind and phase names.
     """
     current = min(max(int(current_phase), 1), LAST_PHASE)
     rated = [c for c in changes if not c.indicative and c.mdc is not None and c.change is not None]
@@ -256,7 +243,16 @@ def next_phase_suggestion(
         "or not measurable): re-test with the same protocol"
     )
     worse_reason = "worsened beyond the MDC: " + ", ".join(name(c) for c in worse)
-    if (program or {}).get("kind") == "maintenance":
+    if not b.coverage.rated:
+        return PhaseSuggestion(
+            "repeat",
+            current,
+            current,
+            "Re-test: nothing could be measured in the later session, so it says nothing "
+            "about progress.",
+            [b.coverage.message],
+        )
+    if program is not None and program.kind == "maintenance":
         if worse:
             text = "Start a corrective program at phase 1 (see the re-test's program)."
             return PhaseSuggestion("start", current, 1, text, [worse_reason])
@@ -296,21 +292,20 @@ def compare_sessions(
     a, b
         The two assessments.
     current_phase
-        Program phase the person followed between the sessions; default the phase
-        recorded in A's program (``current_phase``/``phase``), else 1.
+        Program phase the person followed between the sessions (default 1).
 
     Returns
     -------
     Comparison
         One :class:`MetricChange` per metric and side present in either session, in
-        :data:`hipcheck.model.METRICS` order, and the :class:`PhaseSuggestion`.
+        registry order (:data:`hipcheck.metrics.NAMES`), and the :class:`PhaseSuggestion`.
     """
     sa = {(s.metric, s.side): s for s in summarize_assessment(a)}
     sb = {(s.metric, s.side): s for s in summarize_assessment(b)}
-    order = {m: i for i, m in enumerate(METRICS)}
+    order = {m: i for i, m in enumerate(NAMES)}
     keys = sorted(set(sa) | set(sb), key=lambda k: (order.get(k[0], len(order)), k[1]))
     changes = [_compare_one(m, side, sa.get((m, side)), sb.get((m, side))) for m, side in keys]
-    phase = current_phase or program_phase(a.program) or 1
+    phase = current_phase or 1
     return Comparison(changes, next_phase_suggestion(changes, b, phase, a.program or b.program))
 
 

@@ -501,12 +501,14 @@ class HistoryStore:
             row = s.get(AssessmentRow, int(session_id))
             if row is None:
                 raise HistoryError(f"Session {session_id} has no stored assessment.")
+            from hipcheck.assessment.load import AssessmentFileError, load_assessment
+
             try:
-                return Assessment.from_dict(row.document)
-            except (ValueError, TypeError) as exc:
-                raise HistoryError(
-                    f"The assessment of session {session_id} cannot be read: {exc}"
-                ) from None
+                return load_assessment(
+                    row.document, source=f"the assessment of session {session_id}"
+                )
+            except AssessmentFileError as exc:
+                raise HistoryError(exc.message) from None
 
     def get_program(self, session_id: int) -> dict[str, Any] | None:
         """Return the program given in a session, or None."""

@@ -8,7 +8,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from hipcheck.history.compare import load_mdc
-from hipcheck.model import METRICS
+from hipcheck.metrics import NAMES as METRICS
 
 TITLES = {
     "pelvic_drop_deg": "Pelvic drop (deg, + = non-stance side lower)",

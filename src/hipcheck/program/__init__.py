@@ -2,44 +2,40 @@
 
 Typical use::
 
-    from hipcheck.program import ProgramContext, build_program, render_text
+    from hipcheck.program import ProgramContext, attach_program, render_text
 
-    program = build_program(assessment.findings, ProgramContext(equipment={"band"}))
-    assessment.program = program.to_dict()
-    print(render_text(program))
+    assessment = attach_program(assessment, ProgramContext(equipment={"band"}))
+    print(render_text(assessment.program))
+
+Names are imported lazily, so ``hipcheck.program.model`` (part of the assessment model)
+can be imported without the library and mapping modules.
 """
 
 from __future__ import annotations
 
-from hipcheck.program.library import Exercise, Library, LibraryError, load_library
-from hipcheck.program.mapping import build_program
-from hipcheck.program.model import (
-    Phase,
-    Program,
-    ProgramContext,
-    ProgramInputError,
-    ProgramItem,
-    Safety,
-)
-from hipcheck.program.render import render_markdown, render_text
-from hipcheck.program.safety import disclaimer_text, par_q, red_flags, screen
+from hipcheck._lazy import lazy_getattr
 
-__all__ = [
-    "Exercise",
-    "Library",
-    "LibraryError",
-    "Phase",
-    "Program",
-    "ProgramContext",
-    "ProgramInputError",
-    "ProgramItem",
-    "Safety",
-    "build_program",
-    "disclaimer_text",
-    "load_library",
-    "par_q",
-    "red_flags",
-    "render_markdown",
-    "render_text",
-    "screen",
-]
+_LAZY = {
+    "Exercise": "hipcheck.program.library",
+    "Library": "hipcheck.program.library",
+    "LibraryError": "hipcheck.program.library",
+    "load_library": "hipcheck.program.library",
+    "attach_program": "hipcheck.program.mapping",
+    "build_program": "hipcheck.program.mapping",
+    "Phase": "hipcheck.program.model",
+    "Program": "hipcheck.program.model",
+    "ProgramContext": "hipcheck.program.model",
+    "ProgramInputError": "hipcheck.program.model",
+    "ProgramItem": "hipcheck.program.model",
+    "Safety": "hipcheck.program.model",
+    "render_markdown": "hipcheck.program.render",
+    "render_text": "hipcheck.program.render",
+    "disclaimer_text": "hipcheck.program.safety",
+    "par_q": "hipcheck.program.safety",
+    "red_flags": "hipcheck.program.safety",
+    "screen": "hipcheck.program.safety",
+}
+
+__all__ = sorted(_LAZY)
+
+__getattr__ = lazy_getattr(__name__, _LAZY)

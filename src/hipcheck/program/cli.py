@@ -7,63 +7,31 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Optional
 
 import typer
 
 from hipcheck.errors import HipcheckError
-from hipcheck.model import SCHEMA_VERSION, Finding
-from hipcheck.program.mapping import build_program
+from hipcheck.model import Assessment
+from hipcheck.program.mapping import attach_program
 from hipcheck.program.model import EQUIPMENT, LEVELS, ProgramContext, ProgramInputError
 from hipcheck.program.render import render_markdown, render_text
 
 FORMATS: tuple[str, ...] = ("text", "markdown", "json")
 
 
-def read_findings(path: Path) -> list[Finding]:
-    """Read the ``findings`` of an ``assessment.json``.
+def read_assessment_for_program(path: Path) -> Assessment:
+    """Read and validate the ``assessment.json`` (or its folder) a program is built for.
 
     Raises
     ------
-    ProgramInputError
-        If the file is missing, is not JSON, or has no usable ``findings`` list.
+    hipcheck.errors.HipcheckError
+        If the file is missing, is not JSON, or is not a valid assessment (the message
+        names the field).
     """
-    if path.is_dir():
-        path = path / "assessment.json"
-    if not path.is_file():
-        raise ProgramInputError(
-            f"No assessment file at {path}.",
-            hint="Run `hipcheck analyze VIDEO --out DIR` first and pass DIR/assessment.json.",
-        )
-    try:
-        doc: Any = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ProgramInputError(
-            f"{path} is not valid JSON ({exc}).",
-            hint="Pass the assessment.json written by `hipcheck analyze`.",
-        ) from exc
-    if not isinstance(doc, dict) or not isinstance(doc.get("findings"), list):
-        raise ProgramInputError(
-            f"{path} has no 'findings' list, so it is not a hipcheck assessment.",
-            hint="Pass the assessment.json written by `hipcheck analyze`.",
-        )
-    version = doc.get("schema_version", SCHEMA_VERSION)
-    if version != SCHEMA_VERSION:
-        raise ProgramInputError(
-            f"{path} has assessment schema_version {version!r}; this hipcheck reads "
-            f"version {SCHEMA_VERSION}.",
-            hint="Re-run `hipcheck analyze` with this version of hipcheck.",
-        )
-    findings = []
-    for k, f in enumerate(doc["findings"]):
-        try:
-            findings.append(Finding(**f))
-        except TypeError as exc:
-            raise ProgramInputError(
-                f"{path}: finding {k} is not a valid finding ({exc}).",
-                hint="Each finding needs at least 'id', 'side' and 'severity'.",
-            ) from exc
-    return findings
+    from hipcheck.assessment.load import read_assessment
+
+    return read_assessment(path / "assessment.json" if path.is_dir() else path)
 
 
 def parse_equipment(text: str | None) -> set[str]:
@@ -105,13 +73,18 @@ def program_command(
         typer.Option("--output", "-o", help="Write to this file instead of printing."),
     ] = None,
 ) -> None:
-    """Print a phased exercise program for the findings of an assessment."""
+    """Print a phased exercise program for the findings of an assessment.
+
+    Only what was measured shapes the program: when nothing could be measured there is
+    no program (the message says why and what to film); a leg that was not tested gets
+    no side-specific dose.
+    """
     try:
         if fmt not in FORMATS:
             raise ProgramInputError(
                 f"Unknown format {fmt!r}.", hint=f"Choose one of: {', '.join(FORMATS)}."
             )
-        findings = read_findings(source)
+        assessment = read_assessment_for_program(source)
         context = ProgramContext(
             equipment=frozenset(parse_equipment(equipment)),
             level=level,
@@ -120,7 +93,15 @@ def program_command(
         )
     except HipcheckError as err:
         raise _fail(err) from None
-    program = build_program(findings, context)
+    with_program = attach_program(assessment, context)
+    program = with_program.program
+    if program is None:
+        raise _fail(
+            ProgramInputError(
+                with_program.program_note or "No program could be built for this assessment.",
+                hint=assessment.coverage.advice,
+            )
+        )
     if fmt == "json":
         text = json.dumps(program.to_dict(), indent=2, ensure_ascii=False) + "\n"
     elif fmt == "markdown":

@@ -69,7 +69,7 @@ class Exercise:
             "alternatives",
             "contraindications",
         )
-        kw = {k: tuple(v) if k in tuples else v for k, v in d.items()}
+        kw: dict[str, Any] = {k: tuple(v) if k in tuples else v for k, v in d.items()}
         return cls(**kw)
 
     def side_text(self, side: str) -> str:

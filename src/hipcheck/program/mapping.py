@@ -16,13 +16,13 @@ No findings (or only indicative ones) gives a short maintenance program.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import Any, Literal
 
-from hipcheck.model import Finding
+from hipcheck.model import Assessment, Finding
 from hipcheck.program.library import SEVERITY_RANK, Exercise, Library, load_library
 from hipcheck.program.model import (
     FINDING_IDS,
@@ -180,7 +180,7 @@ class _PhaseBuilder:
 def _emphasis_side(entry: _Entry, asymmetry_side: str | None) -> str | None:
     if not entry.exercise.unilateral:
         return None
-    sides = {f.side for f in entry.findings if f.side in SIDES}
+    sides: set[str] = {f.side for f in entry.findings if f.side in SIDES}
     if asymmetry_side:
         sides.add(asymmetry_side)
     return sides.pop() if len(sides) == 1 else None
@@ -192,6 +192,7 @@ def _item(
     level: str,
     lib: Library,
     asymmetry_side: str | None,
+    tested: Sequence[str] = SIDES,
 ) -> ProgramItem:
     ex = entry.exercise
     d = dose(ex, phase_key, level, lib)
@@ -199,12 +200,16 @@ def _item(
     side = _emphasis_side(entry, asymmetry_side)
     if side is not None:
         sets = min(d["sets"] + 1, d["max_sets"])
-        other = sets - 1
         opposite = "right" if side == "left" else "left"
-        emphasis = (
-            f"{ex.side_text(side)}: {sets} sets, {ex.side_text(opposite)}: {other} sets; "
-            f"start with the {side} side"
-        )
+        if opposite in tested:
+            other = sets - 1
+            emphasis = (
+                f"{ex.side_text(side)}: {sets} sets, {ex.side_text(opposite)}: {other} sets; "
+                f"start with the {side} side"
+            )
+        else:
+            # The other leg was never tested: no side-specific dose for it.
+            emphasis = f"{ex.side_text(side)}: {sets} sets; the {opposite} leg was not tested"
     answers = [f.id for f in entry.findings]
     labels = [finding_label(f, lib) for f in entry.findings]
     why = f"{ex.name}: {ex.evidence['summary']}"
@@ -271,7 +276,7 @@ class _Build:
         return entries[:cap]
 
 
-def _corrective_phases(b: _Build, used: list[Finding]) -> list[Phase]:
+def _corrective_phases(b: _Build, used: list[Finding], tested: Sequence[str]) -> list[Phase]:
     lib, ctx = b.lib, b.ctx
     asym = next((f.side for f in used if f.id == "asymmetry" and f.side in SIDES), None)
     pain = lib.rules["lateral_hip_pain"]
@@ -295,7 +300,9 @@ def _corrective_phases(b: _Build, used: list[Finding]) -> list[Phase]:
                 choice = b.choose(m["id"], where)
                 if choice:
                     builder.add(choice, [f])
-        items = [_item(e, rule["key"], b.level, lib, asym) for e in b.finish(builder, where)]
+        items = [
+            _item(e, rule["key"], b.level, lib, asym, tested) for e in b.finish(builder, where)
+        ]
         # Movement retraining belongs to phase 3; the lateral-hip cue applies throughout.
         retraining = []
         if n == 3:
@@ -330,7 +337,12 @@ def _maintenance_phase(b: _Build) -> Phase:
     return Phase(1, m["name"], m["weeks"], m["goal"], m["frequency"], items, retraining)
 
 
-def build_program(findings: Iterable[Finding], context: ProgramContext | None = None) -> Program:
+def build_program(
+    findings: Iterable[Finding],
+    context: ProgramContext | None = None,
+    *,
+    tested_sides: Sequence[str] = SIDES,
+) -> Program:
     """Build a phased exercise program from an assessment's findings.
 
     Parameters
@@ -341,6 +353,9 @@ def build_program(findings: Iterable[Finding], context: ProgramContext | None = 
     context
         Equipment, training level, lateral hip pain and athlete status (defaults:
         bodyweight only, intermediate, no pain, not an athlete).
+    tested_sides
+        The legs that were tested (``left``/``right``). A leg that was not tested gets no
+        side-specific dose, and the notes say it was not tested.
 
     Returns
     -------
@@ -354,8 +369,15 @@ def build_program(findings: Iterable[Finding], context: ProgramContext | None = 
     used, notes = select_findings(findings, lib)
     b = _Build(lib, ctx, level, notes=list(notes))
     b.note(lib.rules["level"][level]["note"])
+    untested = [s for s in SIDES if s not in tested_sides]
+    if len(untested) == 1:
+        b.note(
+            f"Only the {tested_sides[0]} leg was tested; the {untested[0]} leg was not, so "
+            f"nothing here is tailored to it. Film the {untested[0]} leg too to check it."
+        )
+    kind: Literal["corrective", "maintenance"]
     if used:
-        phases = _corrective_phases(b, used)
+        phases = _corrective_phases(b, used, tested_sides)
         kind = "corrective"
     else:
         b.note("No rated findings: this is a maintenance program.")
@@ -386,3 +408,28 @@ def build_program(findings: Iterable[Finding], context: ProgramContext | None = 
         context=ctx.to_dict(),
         sources=sources,
     )
+
+
+#: Why there is no program when nothing could be measured.
+NO_PROGRAM = (
+    "No exercise program: nothing could be measured in this clip, so there is nothing to "
+    "base one on."
+)
+
+
+def attach_program(assessment: Assessment, context: ProgramContext | None = None) -> Assessment:
+    """Return ``assessment`` with the program for its findings (a new object).
+
+    Only what was tested shapes the program: when nothing was rated there is no program
+    (``program_note`` says why and what to film); legs that were not tested get no
+    side-specific dose.
+    """
+    cover = assessment.coverage
+    if not cover.rated:
+        note = NO_PROGRAM + (f" {cover.advice}" if cover.advice else "")
+        return replace(assessment, program=None, program_note=note)
+    sides = tuple(s for s in SIDES if s in cover.rated_sides) or SIDES
+    if "both" in cover.rated_sides:
+        sides = SIDES
+    program = build_program(assessment.findings, context, tested_sides=sides)
+    return replace(assessment, program=program, program_note=None)

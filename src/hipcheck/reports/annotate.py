@@ -1,9 +1,9 @@
 """The annotated video: skeleton, live angles and a rep counter burnt into the clip.
 
 Frames are streamed (decode one, draw, encode, drop it), so memory does not grow
-with the clip's length. Frame ``i`` of the decoded video is landmark row ``i`` and
-kinematics row ``i`` (same decode order). The output is H.264 ``yuv420p`` MP4 with
-the index at the front (``+faststart``), which browsers play.
+with the clip's length. Frame ``i`` of the decoded video is landmark row ``i`` (same
+decode order); kinematics rows (a uniform time grid) are found by time. The output is
+H.264 ``yuv420p`` MP4 with the index at the front (``+faststart``), which browsers play.
 """
 
 from __future__ import annotations
@@ -15,80 +15,72 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from hipcheck.assessment.rules import judge
 from hipcheck.landmarks import LandmarkSeries
+from hipcheck.metrics import spec
 from hipcheck.model import Assessment, Rep
-from hipcheck.reports.bands import metric_bands
 from hipcheck.reports.draw import AngleLabel, caption_bar, draw_skeleton
-from hipcheck.reports.metrics import baseline_of, metric_status
 
-#: live label key -> (assessment metric, kinematics column stem)
-_LIVE: dict[str, tuple[str, str]] = {
-    "pelvic_drop": ("pelvic_drop_deg", "pelvic_drop"),
-    "trunk_lean": ("trunk_lean_deg", "trunk_lean"),
-    "fppa": ("knee_valgus_deg", "fppa"),
+#: label key -> assessment metric
+_LIVE: dict[str, str] = {
+    "pelvic_drop": "pelvic_drop_deg",
+    "trunk_lean": "trunk_lean_deg",
+    "fppa": "knee_valgus_deg",
 }
 
 
 class LiveAngles:
-    """Per-frame angle labels from the kinematics table, rated like the reps.
+    """Per-frame angle labels, shown only inside a rep and only as its table shows them.
 
-    Values are baseline-relative where possible (``*_rel_deg`` columns, else the
-    absolute column minus the baseline the reps imply), so the colours use the same
-    rubric as the per-rep ratings. Metrics the assessment marks indicative are shown
-    unrated; not-measurable ones are shown as "n/m".
+    Inside a rep, a metric the assessment marks not measurable for that rep is written
+    "n/m"; an indicative one is written unrated; a measured one shows the frame's value
+    relative to the rep's standing reference (the ``*_rel_deg`` kinematics columns,
+    the same reference as the rep's values, so at the bottom frame the label equals the
+    table's value), coloured by its rating, unless the frame's value fails the validity
+    policy (:func:`hipcheck.assessment.rules.judge`), when it is "n/m" too. Between reps
+    no angle is drawn: there is nothing rated to show.
     """
 
     def __init__(self, kinematics: pd.DataFrame, assessment: Assessment, sex: str | None = None):
-        self.t_s = kinematics["t_s"].to_numpy(dtype=float) if "t_s" in kinematics else None
-        self.n = len(kinematics)
-        ok = kinematics.get("quality_ok")
-        self.quality_ok = None if ok is None else ok.fillna(False).to_numpy(dtype=bool)
+        self.t_s = kinematics["t_s"].to_numpy(dtype=float)
+        self.sex = sex or assessment.sex
         self.series: dict[tuple[str, str], np.ndarray] = {}
-        self.status: dict[str, str] = {}
-        self.bands = {}
-        for key, (metric, stem) in _LIVE.items():
-            self.status[key] = metric_status(assessment, metric).status
-            self.bands[key] = metric_bands(metric, sex)
+        for key, metric in _LIVE.items():
             for side in ("left", "right"):
-                values = _relative_column(kinematics, assessment, metric, stem, side)
-                if values is not None:
-                    self.series[(key, side)] = values
+                col = spec(metric).column_for(side).removesuffix("_deg") + "_rel_deg"
+                if col in kinematics:
+                    self.series[(key, side)] = kinematics[col].to_numpy(dtype=float)
 
-    def labels(self, row: int, stance: str | None) -> dict[str, AngleLabel]:
-        """Return the labels for kinematics ``row`` with ``stance`` (None: FPPA only)."""
+    def row_at(self, t_s: float) -> int:
+        """Return the kinematics row nearest ``t_s`` (-1 for an empty table)."""
+        if not len(self.t_s):
+            return -1
+        return int(np.argmin(np.abs(self.t_s - t_s)))
+
+    def labels(self, rep: Rep | None, t_s: float) -> dict[str, AngleLabel]:
+        """Return the labels at time ``t_s`` within ``rep`` (None: between reps, none)."""
         out: dict[str, AngleLabel] = {}
-        if not 0 <= row < self.n:
+        if rep is None or not len(self.t_s):
             return out
-        good_frame = self.quality_ok is None or bool(self.quality_ok[row])
+        row = self.row_at(t_s)
+        stance = rep.side if rep.side in ("left", "right") else None
         wanted = [("fppa", s) for s in ((stance,) if stance else ("left", "right"))]
         if stance:
             wanted += [("pelvic_drop", stance), ("trunk_lean", stance)]
         for key, side in wanted:
-            values = self.series.get((key, side))
-            if values is None or self.status[key] == "absent":
-                continue
-            status = self.status[key] if self.status[key] != "absent" else "measured"
-            value = float(values[row]) if np.isfinite(values[row]) else None
-            rating = None
-            if status == "measured" and good_frame and self.bands[key] is not None:
-                rating = self.bands[key].rate(value)
+            metric = _LIVE[key]
+            mv = rep.metric(metric, side)
             name = f"fppa_{side}" if key == "fppa" else key
+            if mv is None:
+                continue
+            values = self.series.get((key, side))
+            if mv.status == "not_measurable" or values is None or not np.isfinite(values[row]):
+                out[name] = AngleLabel(None, None, "not_measurable")
+                continue
+            value = float(values[row])
+            status, rating, _ = judge(spec(metric), value, source=mv.source, sex=self.sex)
             out[name] = AngleLabel(value if status != "not_measurable" else None, rating, status)
         return out
-
-
-def _relative_column(
-    kinematics: pd.DataFrame, assessment: Assessment, metric: str, stem: str, side: str
-) -> np.ndarray | None:
-    for col in (f"{stem}_{side}_rel_deg", f"{stem}_{side}_deg_rel"):
-        if col in kinematics:
-            return kinematics[col].to_numpy(dtype=float)
-    col = f"{stem}_{side}_deg"
-    if col not in kinematics:
-        return None
-    baseline = baseline_of(assessment, metric, side)
-    values = kinematics[col].to_numpy(dtype=float)
-    return values if baseline is None else values - baseline
 
 
 def rep_at(reps: list[Rep], t_s: float) -> Rep | None:
@@ -145,7 +137,7 @@ def write_annotated_video(
         Its landmark series (row ``i`` = decoded frame ``i``); pixel coordinates are
         rescaled if the series was computed at another frame size.
     kinematics
-        Per-frame kinematics (row ``i`` = frame ``i``).
+        Per-frame kinematics on the analysis grid (looked up by time).
     assessment
         Gives the reps (counter, stance side), statuses and ratings.
     out_path
@@ -185,7 +177,7 @@ def write_annotated_video(
                 t = float(frame.t_s)
                 rep = rep_at(reps, t)
                 stance = rep.side if rep is not None and rep.side in ("left", "right") else None
-                labels = live.labels(frame.index, stance)
+                labels = live.labels(rep, t)
                 image = annotate_frame(frame.image, xy, vis, labels, stance, counter_text(reps, t))
                 writer.write(image, t)
                 done += 1

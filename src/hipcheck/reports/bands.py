@@ -1,23 +1,16 @@
-"""Rating bands from the package rubric (``hipcheck/data/rubric.toml``) for display.
+"""Rating bands and rating colours for display.
 
-The reports draw the bands behind the time series and colour angles drawn on frames
-by the tier a value falls in. The rubric applies to baseline-relative values at peak
-knee flexion; its signs follow :mod:`hipcheck.model` (+ = valgus, contralateral drop,
-ipsilateral lean).
+The reports draw the bands behind the time series and colour angles drawn on frames by
+the tier a value falls in. Bands come from the metric registry (:mod:`hipcheck.metrics`,
+which reads ``hipcheck/data/rubric.toml``); they apply to each metric's headline value.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hipcheck.metrics import BY_NAME
 from hipcheck.rubric import load_rubric, tier
-
-#: metric name in the assessment -> rubric table
-_RUBRIC_KEYS: dict[str, str] = {
-    "pelvic_drop_deg": "pelvic_drop",
-    "trunk_lean_deg": "trunk_lean",
-    "kasr": "kasr",
-}
 
 SEXES: tuple[str, ...] = ("female", "male", "unspecified")
 
@@ -58,22 +51,13 @@ def normalise_sex(sex: str | None) -> str:
 
 
 def metric_bands(metric: str, sex: str | None = None) -> Bands | None:
-    """Return the bands of ``metric`` (assessment metric name), or None if it has none.
-
-    ``knee_valgus_deg`` (FPPA) bands depend on ``sex``; without it the rubric's
-    ``unspecified`` entry applies and :attr:`Bands.note` says so.
-    """
-    rubric = load_rubric()
-    if metric in ("knee_valgus_deg", "fppa"):
-        entry = rubric["fppa"][normalise_sex(sex)]
-        return Bands(float(entry["fair"]), float(entry["poor"]), note=entry.get("bands_used", ""))
-    key = _RUBRIC_KEYS.get(metric, metric)
-    entry = rubric.get(key)
-    if not isinstance(entry, dict) or "fair" not in entry:
+    """Return the bands of ``metric`` (a registry name), or None for an unknown metric."""
+    m = BY_NAME.get(metric)
+    if m is None:
         return None
-    return Bands(
-        float(entry["fair"]), float(entry["poor"]), bool(entry.get("lower_is_worse", False))
-    )
+    s = normalise_sex(sex)
+    fair, poor = m.bands(s)
+    return Bands(fair, poor, m.worse == "lower", m.bands_note(s))
 
 
 def mdc() -> dict[str, float]:

@@ -11,6 +11,7 @@ legible from 360x640 to 1080x1920.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import cv2
@@ -19,7 +20,6 @@ import numpy as np
 from hipcheck.landmarks import LM, SIDE_LANDMARKS, LandmarkSeries
 from hipcheck.model import Assessment, Rep
 from hipcheck.reports.bands import rating_rgb
-from hipcheck.reports.metrics import rep_metric, stance_limbs
 
 #: skeleton segments: (landmark a, landmark b, group); groups set colour and weight
 _SEGMENTS: tuple[tuple[int, int, str], ...] = (
@@ -207,7 +207,7 @@ def draw_skeleton(
     landmarks_xy: np.ndarray,
     visibility: np.ndarray | None = None,
     *,
-    angles: dict[str, AngleLabel | float | None] | None = None,
+    angles: Mapping[str, AngleLabel | float | None] | None = None,
     stance: str | None = None,
     min_visibility: float = 0.5,
 ) -> np.ndarray:
@@ -352,14 +352,13 @@ def _draw_fppa(
 def angles_from_rep(rep: Rep) -> dict[str, AngleLabel]:
     """Return the angle labels of a rep: headline values (baseline-relative, at the bottom)."""
     out: dict[str, AngleLabel] = {}
-    for limb in stance_limbs(rep):
-        mv = rep_metric(rep, "knee_valgus_deg", limb)
-        if mv is not None:
+    for limb, mv in rep.metrics.get("knee_valgus_deg", {}).items():
+        if limb in ("left", "right"):
             out[f"fppa_{limb}"] = AngleLabel(mv.value, mv.rating, mv.status)
     for metric, key in (("pelvic_drop_deg", "pelvic_drop"), ("trunk_lean_deg", "trunk_lean")):
-        mv = rep_metric(rep, metric)
-        if mv is not None:
-            out[key] = AngleLabel(mv.value, mv.rating, mv.status)
+        value = rep.metric(metric)
+        if value is not None:
+            out[key] = AngleLabel(value.value, value.rating, value.status)
     return out
 
 

@@ -23,15 +23,10 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.transforms import blended_transform_factory
 
+from hipcheck.metrics import KNEE_VALGUS, PELVIC_DROP, TRUNK_LEAN, spec
 from hipcheck.model import Assessment
 from hipcheck.reports.bands import RATING_COLOURS, UNRATED_COLOUR, metric_bands
-from hipcheck.reports.metrics import (
-    METRIC_LABELS,
-    baseline_of,
-    metric_status,
-    rep_metric,
-    stance_limbs,
-)
+from hipcheck.reports.metrics import metric_status
 
 #: line colour per side (subject's side)
 SIDE_COLOURS: dict[str, str] = {"left": "#1f5fa8", "right": "#8e3aa8"}
@@ -42,19 +37,14 @@ REP_BOTTOM_GID = "rep-bottom"
 
 @dataclass(frozen=True)
 class Panel:
-    """One stacked panel: which metric, which kinematics column stem, which unit."""
+    """One stacked panel: which metric (registry name) and which unit."""
 
     metric: str
-    stem: str
     unit: str = "deg"
 
 
-PANELS: tuple[Panel, ...] = (
-    Panel("pelvic_drop_deg", "pelvic_drop"),
-    Panel("knee_valgus_deg", "fppa"),
-    Panel("trunk_lean_deg", "trunk_lean"),
-)
-KASR_PANEL = Panel("kasr", "kasr", unit="ratio")
+PANELS: tuple[Panel, ...] = tuple(Panel(m.name) for m in (PELVIC_DROP, KNEE_VALGUS, TRUNK_LEAN))
+KASR_PANEL = Panel("kasr", unit="ratio")
 
 
 def new_figure(width_in: float, height_in: float) -> Figure:
@@ -73,25 +63,19 @@ def figure_to_png(fig: Figure, dpi: int = 120) -> bytes:
     return buf.getvalue()
 
 
-def _series(
-    kinematics: pd.DataFrame, assessment: Assessment, metric: str, stem: str, side: str
-) -> tuple[np.ndarray | None, bool]:
-    """Return a side's series, baseline-relative when possible, and whether it is relative.
+def _series(kinematics: pd.DataFrame, metric: str, side: str) -> tuple[np.ndarray | None, bool]:
+    """Return a side's series, relative to standing when the kinematics has it.
 
-    Uses ``{stem}_{side}_rel_deg`` (or ``..._deg_rel``) if the kinematics has it; else the
-    absolute ``{stem}_{side}_deg`` minus the baseline the reps imply; else absolute.
+    Uses the ``*_rel_deg`` column (the same standing reference as the assessment's values)
+    if present, else the absolute column; the flag says which.
     """
-    for col in (f"{stem}_{side}_rel_deg", f"{stem}_{side}_deg_rel"):
-        if col in kinematics:
-            return kinematics[col].to_numpy(dtype=float), True
-    col = f"{stem}_{side}_deg"
-    if col not in kinematics:
-        return None, False
-    values = kinematics[col].to_numpy(dtype=float)
-    baseline = baseline_of(assessment, metric, side)
-    if baseline is None:
-        return values, False
-    return values - baseline, True
+    col = spec(metric).column_for(side)
+    rel = col.removesuffix("_deg") + "_rel_deg"
+    if rel in kinematics:
+        return kinematics[rel].to_numpy(dtype=float), True
+    if col in kinematics:
+        return kinematics[col].to_numpy(dtype=float), False
+    return None, False
 
 
 def _draw_bands(ax: Axes, metric: str, sex: str | None, lo: float, hi: float) -> str:
@@ -160,9 +144,9 @@ def _plot_panel(
     sex: str | None,
 ) -> None:
     t = kinematics["t_s"].to_numpy(dtype=float)
-    label = METRIC_LABELS[panel.metric]
+    label = spec(panel.metric).label
     status = metric_status(assessment, panel.metric)
-    source = assessment.sources.get(panel.metric)
+    source = assessment.metric_source(panel.metric)
     suffix = " (skin markers)" if source == "markers" else ""
     if status.status == "not_measurable":
         ax.set_title(f"{label}: not measurable{suffix}", fontsize=9, loc="left")
@@ -180,7 +164,7 @@ def _plot_panel(
     else:
         bilateral_stance = panel.metric == "knee_valgus_deg"
         for side in ("left", "right"):
-            values, relative = _series(kinematics, assessment, panel.metric, panel.stem, side)
+            values, relative = _series(kinematics, panel.metric, side)
             if values is None:
                 continue
             relative_any |= relative
@@ -208,16 +192,18 @@ def _plot_panel(
         _note(ax, "No data in the kinematics for this metric.", centre=True)
         ax.set_yticks([])
         return
+    # Bands only behind measured (rated) values: never over indicative or empty data.
+    rated = status.status == "measured"
     bands = metric_bands(panel.metric, sex)
     lo, hi = float(data.min()), float(data.max())
-    if bands is not None and not indicative:
+    if bands is not None and rated:
         lo, hi = min(lo, bands.poor, bands.fair), max(hi, bands.poor, bands.fair)
     pad = 0.12 * max(hi - lo, 1e-3)
     # extra room at the top for the rep labels, at the bottom for an indicative note
     lo, hi = lo - (2.5 if indicative else 1) * pad, hi + 1.8 * pad
     ax.set_ylim(lo, hi)
     note = ""
-    if not indicative:
+    if rated:
         note = _draw_bands(ax, panel.metric, sex, lo, hi)
     ax.axhline(0 if panel.metric != "kasr" else 1, color="#bdbdbd", lw=0.6, zorder=0.6)
     title = f"{label}{suffix}"
@@ -240,10 +226,8 @@ def _mark_bottoms(
 ) -> None:
     """Dot each rep's bottom on its stance-side series, coloured by the rep's rating."""
     for rep in assessment.reps:
-        if side not in stance_limbs(rep):
-            continue
-        mv = rep_metric(rep, metric, side if metric == "knee_valgus_deg" else None)
-        if mv is None or mv.status == "not_measurable":
+        mv = rep.metric(metric, side)
+        if mv is None or not mv.shown:
             continue
         i = int(np.argmin(np.abs(t - rep.bottom_s)))
         if np.isfinite(values[i]):
@@ -306,40 +290,38 @@ def plot_timeseries(
 def plot_asymmetry(
     assessment: Assessment, *, sex: str | None = None, width_in: float = 6.0
 ) -> Figure:
-    """Bar chart of the mean headline value per metric for left and right stance.
+    """Bar chart of the per-leg means (the assessment's summary) for left and right stance.
 
-    Only measured and indicative values enter the means; indicative bars are hatched
-    grey. The rubric's ``fair`` threshold is drawn as a tick per metric.
+    Bars are the summary means with their SD; indicative means are hatched grey and
+    not-measurable ones are absent. The rubric's fair and poor thresholds are drawn as
+    ticks for rated metrics.
     """
-    metrics = [m for m in ("pelvic_drop_deg", "knee_valgus_deg", "trunk_lean_deg")]
+    metrics = [PELVIC_DROP, KNEE_VALGUS, TRUNK_LEAN]
     fig = new_figure(width_in, 2.6)
     ax = fig.subplots()
     width = 0.38
     for j, side in enumerate(("left", "right")):
-        for i, metric in enumerate(metrics):
-            values, indicative = [], False
-            for rep in assessment.reps:
-                if side not in stance_limbs(rep):
-                    continue
-                mv = rep_metric(rep, metric, side if metric == "knee_valgus_deg" else None)
-                if mv is None or mv.status == "not_measurable" or mv.value is None:
-                    continue
-                indicative |= mv.status == "indicative"
-                values.append(float(mv.value))
-            if not values:
+        for i, m in enumerate(metrics):
+            s = assessment.summary_for(m.name, side)
+            if s is None or s.mean is None:
                 continue
+            indicative = s.status == "indicative"
             x = i + (j - 0.5) * width
             colour = UNRATED_COLOUR if indicative else SIDE_COLOURS[side]
-            ax.bar(x, float(np.mean(values)), width * 0.95, color=colour, alpha=0.85,
+            ax.bar(x, s.mean, width * 0.95, color=colour, alpha=0.85,
                    hatch="//" if indicative else None, label=side if i == 0 else None)  # fmt: skip
-            ax.errorbar(x, float(np.mean(values)), yerr=float(np.std(values)), color="#212121",
-                        capsize=2, lw=0.8)  # fmt: skip
-    for i, metric in enumerate(metrics):
-        bands = metric_bands(metric, sex)
-        if bands is not None:
+            if s.sd is not None:
+                ax.errorbar(x, s.mean, yerr=s.sd, color="#212121", capsize=2, lw=0.8)
+    for i, m in enumerate(metrics):
+        bands = metric_bands(m.name, sex)
+        rated = any(
+            (s := assessment.summary_for(m.name, side)) is not None and s.status == "measured"
+            for side in ("left", "right")
+        )
+        if bands is not None and rated:
             ax.hlines(bands.fair, i - 0.45, i + 0.45, colors=RATING_COLOURS["fair"], lw=1.2)
             ax.hlines(bands.poor, i - 0.45, i + 0.45, colors=RATING_COLOURS["poor"], lw=1.2)
-    ax.set_xticks(range(len(metrics)), [METRIC_LABELS[m] for m in metrics], fontsize=8)
+    ax.set_xticks(range(len(metrics)), [m.label for m in metrics], fontsize=8)
     ax.set_ylabel("deg, mean over reps", fontsize=8)
     ax.axhline(0, color="#bdbdbd", lw=0.6)
     ax.legend(fontsize=7, frameon=False, title="stance", title_fontsize=7)

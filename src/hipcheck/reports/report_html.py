@@ -61,7 +61,6 @@ def render_html(
     key_frames: Sequence[np.ndarray] | None = None,
     patient_id: str | None = None,
     session_date: str | None = None,
-    sex: str | None = None,
 ) -> str:
     """Return the report as one self-contained HTML document.
 
@@ -75,13 +74,11 @@ def render_html(
         Annotated RGB frames (e.g. from :func:`hipcheck.reports.draw.key_frame`).
     patient_id, session_date
         Shown as entered; both optional.
-    sex
-        FPPA bands (default ``assessment.options["sex"]``, else unspecified).
     """
     from hipcheck import __version__
 
-    report = build_report(assessment, patient_id=patient_id, session_date=session_date, sex=sex)
-    sex = sex if sex is not None else (assessment.options or {}).get("sex")
+    report = build_report(assessment, patient_id=patient_id, session_date=session_date)
+    sex = assessment.sex
     plots = []
     if kinematics is not None and len(kinematics):
         plots.append(png_data_uri(figure_to_png(plot_timeseries(kinematics, assessment, sex=sex))))

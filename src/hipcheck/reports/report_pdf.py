@@ -84,6 +84,8 @@ class _Level:
     frame_height_mm: float
     cues: bool
     why: bool
+    #: all program notes (False: only progression and re-test rules, not substitutions)
+    notes: bool = True
 
 
 _LEVELS = (
@@ -91,6 +93,8 @@ _LEVELS = (
     _Level(180, 70, True, False),
     _Level(165, 60, False, False),
     _Level(140, 50, False, False),
+    _Level(130, 45, False, False, notes=False),
+    _Level(110, 38, False, False, notes=False),
 )
 
 
@@ -178,17 +182,22 @@ def _header(r: Report, st: dict[str, ParagraphStyle]) -> list[Flowable]:
 
 def _findings(r: Report, st: dict[str, ParagraphStyle]) -> list[Flowable]:
     out: list[Flowable] = [Paragraph("Findings", st["h2"])]
+    out.append(Paragraph(esc(r.coverage), st["base"]))
+    if r.advice:
+        out.append(Paragraph(f"<b>What to film:</b> {esc(r.advice)}", st["base"]))
     if not r.findings:
-        return [*out, Paragraph(esc(r.no_findings_text), st["base"])]
+        return out + (
+            [Paragraph(esc(r.no_findings_text), st["base"])] if r.no_findings_text else []
+        )
     for f in r.findings:
-        value = f" <font color='#555555'>mean {esc(f['value'])}" if f["value"] else ""
-        if value and f["n_reps"]:
-            value += f" over {esc(f['n_reps'])} reps"
+        value = f" <font color='#555555'>mean {esc(f.value)}" if f.value else ""
+        if value and f.n_reps:
+            value += f" over {esc(f.n_reps)} reps"
         value += "</font>" if value else ""
         out.append(
             Paragraph(
-                f"{_badge(f['severity'], f['severity_text'])} <b>{esc(f['title'])}</b>{value}: "
-                f"{esc(f['summary'])}",
+                f"{_badge(f.severity, f.severity_text)} <b>{esc(f.title)}</b>{value}: "
+                f"{esc(f.summary)}",
                 st["base"],
             )
         )
@@ -265,7 +274,8 @@ def _program(r: Report, st: dict[str, ParagraphStyle], level: _Level) -> list[Fl
     heading = Paragraph("Exercise program", st["h2"])
     out: list[Flowable] = []
     if not r.phases:
-        out += [heading, Paragraph("No program was generated for this assessment.", st["base"])]
+        note = r.program_note or "No program was generated for this assessment."
+        out += [heading, Paragraph(esc(note), st["base"])]
     for k, phase in enumerate(r.phases):
         rows = []
         for item in phase.items:
@@ -297,9 +307,12 @@ def _program(r: Report, st: dict[str, ParagraphStyle], level: _Level) -> list[Fl
             ]))  # fmt: skip
             block.append(table)
         out.append(KeepTogether(block))
-    if r.program_notes:
+    notes = r.program_notes
+    if not level.notes:
+        notes = [n for n in notes if n.startswith(("Progression:", "Re-test:"))]
+    if notes:
         out.append(Spacer(1, 1 * mm))
-        out.append(_bullets(r.program_notes, st["small"]))
+        out.append(_bullets(notes, st["small"]))
     return out
 
 
@@ -312,7 +325,7 @@ def _safety(r: Report, st: dict[str, ParagraphStyle]) -> list[Flowable]:
         out += [Paragraph(esc(r.screening_title), st["h3"]), _bullets(r.screening, st["cell"])]
     out += [Paragraph(esc(n), st["small"]) for n in r.safety_notes]
     out.append(Paragraph("About these results", st["h2"]))
-    out += [Paragraph(esc(d), st["small"]) for d in r.disclaimers]
+    out.append(Paragraph(esc(r.disclaimer), st["small"]))
     return out
 
 
@@ -400,11 +413,10 @@ def render_pdf_bytes(
     key_frames: Sequence[np.ndarray] | None = None,
     patient_id: str | None = None,
     session_date: str | None = None,
-    sex: str | None = None,
 ) -> tuple[bytes, int]:
     """Return the PDF document and its page count (see :func:`render_pdf`)."""
-    report = build_report(assessment, patient_id=patient_id, session_date=session_date, sex=sex)
-    sex = sex if sex is not None else (assessment.options or {}).get("sex")
+    report = build_report(assessment, patient_id=patient_id, session_date=session_date)
+    sex = assessment.sex
     plot_png = None
     if kinematics is not None and len(kinematics):
         fig = plot_timeseries(kinematics, assessment, sex=sex, panel_height_in=1.3)
@@ -428,7 +440,6 @@ def render_pdf(
     key_frames: Sequence[np.ndarray] | None = None,
     patient_id: str | None = None,
     session_date: str | None = None,
-    sex: str | None = None,
 ) -> Path:
     """Write the report as an A4 PDF of one to three pages and return its path.
 
@@ -444,8 +455,6 @@ def render_pdf(
         Annotated RGB frames (at most three are shown).
     patient_id, session_date
         Shown as entered; both optional.
-    sex
-        FPPA bands (default ``assessment.options["sex"]``, else unspecified).
     """
     pdf, _pages = render_pdf_bytes(
         assessment,
@@ -453,7 +462,6 @@ def render_pdf(
         key_frames=key_frames,
         patient_id=patient_id,
         session_date=session_date,
-        sex=sex,
     )
     out = Path(out_path)
     out.write_bytes(pdf)

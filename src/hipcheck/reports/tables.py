@@ -8,14 +8,14 @@ same thing. Nothing here escapes markup: each writer escapes for its own format.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from pathlib import PurePath
-from typing import Any
 
-from hipcheck.model import Assessment, Rep
-from hipcheck.reports.bands import mdc, metric_bands, normalise_sex
-from hipcheck.reports.metrics import METRIC_LABELS, as_metric, rep_metric, stance_limbs
+from hipcheck.assessment.rules import QUALITY_FLAGS
+from hipcheck.metrics import METRICS, MetricSpec
+from hipcheck.model import Assessment, Finding, MetricSummary, MetricValue, Rep
+from hipcheck.program.model import Program
+from hipcheck.program.model import ProgramItem as PlannedItem
 
 TASK_LABELS: dict[str, str] = {
     "single_leg_squat": "Single-leg squat",
@@ -43,7 +43,6 @@ FILMING = (
     "given relative to quiet standing (absolute value in brackets)."
 )
 
-#: shown when the assessment carries no program (clinical.md §9)
 DEFAULT_RED_FLAGS: tuple[str, ...] = (
     "Recent injury with inability to bear weight, deformity or a locked or giving-way knee.",
     "A hot, red, swollen joint, especially with fever or feeling unwell.",
@@ -51,15 +50,6 @@ DEFAULT_RED_FLAGS: tuple[str, ...] = (
     "Calf pain or swelling, numbness, tingling or foot drop.",
     "Saddle numbness or bladder/bowel changes: seek emergency care.",
 )
-
-SCREEN_DISCLAIMER = (
-    "hipcheck is a movement-quality screen, not a diagnosis or an injury predictor. Its "
-    "2D frontal-plane angles agree only weakly with true 3D joint angles and depend on "
-    "camera angle, clothing, depth and protocol. Changes between sessions smaller than "
-    "the minimum detectable change ({mdc}) may be measurement noise."
-)
-
-_SEVERITY_WORDS = {"good": "good", "fair": "fair", "poor": "poor"}
 
 
 @dataclass
@@ -71,6 +61,18 @@ class Cell:
     rating: str | None = None
     status: str = "measured"
     note: str = ""
+
+
+@dataclass(frozen=True)
+class FindingText:
+    """One finding in words: title, severity badge, the sentence, the number behind it."""
+
+    title: str
+    severity: str | None
+    severity_text: str
+    summary: str
+    value: str
+    n_reps: int
 
 
 @dataclass
@@ -121,8 +123,11 @@ class Report:
     columns: list[str]
     rows: list[RepRow]
     table_notes: list[str]
-    findings: list[dict[str, Any]]
+    findings: list[FindingText]
     no_findings_text: str
+    coverage: str = ""
+    advice: str = ""
+    program_note: str = ""
     phases: list[ProgramPhase] = field(default_factory=list)
     program_notes: list[str] = field(default_factory=list)
     red_flags_title: str = "Red flags: stop and seek medical advice"
@@ -130,274 +135,212 @@ class Report:
     screening_title: str = "Before exercising, get clearance if any apply"
     screening: list[str] = field(default_factory=list)
     safety_notes: list[str] = field(default_factory=list)
-    disclaimers: list[str] = field(default_factory=list)
+    disclaimer: str = ""
 
 
 def fmt_value(value: float | None, metric: str, *, signed: bool = True) -> str:
-    """Format a metric value: ``+7.0°`` for angles, ``0.85`` for the ratio."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "-"
-    if metric == "kasr":
-        return f"{value:.2f}"
-    return f"{value:+.1f}°" if signed else f"{value:.1f}°"
+    """Format a value of registry metric ``metric`` (``+7.0°``, ``0.85``; ``-`` if missing)."""
+    from hipcheck.metrics import spec
+
+    return spec(metric).format(value, signed=signed if spec(metric).unit else False)
 
 
-def _cell(mv: Any, metric: str) -> Cell:
-    mv = as_metric(mv)
+def _cell(mv: MetricValue | None, m: MetricSpec) -> Cell:
     if mv is None:
         return Cell("-", status="absent")
-    if mv.status == "not_measurable":
+    if not mv.shown:
         return Cell(
             "not measurable", mv.reason or "", status="not_measurable", note=mv.reason or ""
         )
-    main = fmt_value(mv.value if mv.value is not None else mv.bottom, metric)
-    sub = (
-        f"({fmt_value(mv.bottom, metric)})"
-        if mv.value is not None and mv.bottom is not None
-        else ""
-    )
-    if mv.value is None and mv.bottom is not None:
-        sub = "absolute"
+    main = m.format(mv.value)
+    sub = f"({m.format(mv.bottom)})" if m.headline == "bottom_rel" else ""
     if mv.status == "indicative":
         return Cell(f"~{main}", sub, None, "indicative", mv.reason or "")
     return Cell(main, sub, mv.rating, "measured")
 
 
-def _columns(assessment: Assessment) -> list[tuple[str, str | None]]:
-    """Metric columns: (metric, limb or None for the stance limb)."""
-    bilateral = any(r.side not in ("left", "right") for r in assessment.reps)
-    cols: list[tuple[str, str | None]] = [("pelvic_drop_deg", None)]
-    if bilateral:
-        cols += [("knee_valgus_deg", "left"), ("knee_valgus_deg", "right")]
-    else:
-        cols.append(("knee_valgus_deg", None))
-    cols.append(("trunk_lean_deg", None))
-    if any(r.metrics.get("kasr") is not None for r in assessment.reps):
-        cols.append(("kasr", None))
+def _summary_cell(s: MetricSummary | None, m: MetricSpec) -> Cell:
+    if s is None:
+        return Cell("-", status="absent")
+    if s.mean is None:
+        return Cell("not measurable", s.reason or "", status="not_measurable", note=s.reason or "")
+    text = m.format(s.mean)
+    if s.status == "indicative":
+        return Cell(f"~{text}", f"n={s.n}", None, "indicative", s.reason or "")
+    return Cell(text, f"n={s.n}", s.rating, "measured")
+
+
+def _columns(assessment: Assessment) -> list[tuple[MetricSpec, str | None]]:
+    """Metric columns: (metric, limb; None = the rep's own key)."""
+    cols: list[tuple[MetricSpec, str | None]] = []
+    for m in METRICS:
+        keys = {k for r in assessment.reps for k in r.metrics.get(m.name, {})}
+        if not keys:
+            continue
+        bilateral_limbs = any(
+            r.side == "both" and len(r.metrics.get(m.name, {})) > 1 for r in assessment.reps
+        )
+        if bilateral_limbs:
+            cols += [(m, "left"), (m, "right")]
+        else:
+            cols.append((m, None))
     return cols
 
 
-def _column_title(metric: str, limb: str | None) -> str:
-    label = METRIC_LABELS[metric]
-    return f"{label} {limb}" if limb else label
+def _column_title(m: MetricSpec, limb: str | None) -> str:
+    return f"{m.label} {limb}" if limb else m.label
 
 
-def _rep_cell(rep: Rep, metric: str, limb: str | None) -> Cell:
-    if metric == "knee_valgus_deg":
-        if limb is not None and limb not in stance_limbs(rep):
-            return Cell("-", status="absent")
-        return _cell(rep_metric(rep, metric, limb), metric)
-    return _cell(rep_metric(rep, metric), metric)
-    return _cell(rep_metric(rep, metric), metric)
+def _rep_cell(rep: Rep, m: MetricSpec, limb: str | None) -> Cell:
+    values = rep.metrics.get(m.name, {})
+    if limb is None:
+        return _cell(values.get(rep.side), m)  # type: ignore[call-overload]
+    return _cell(values.get(limb) or (values.get(rep.side) if rep.side != "both" else None), m)  # type: ignore[call-overload]
 
 
-def _mean_cell(reps: list[Rep], metric: str, limb: str | None, sex: str | None) -> Cell:
-    values, indicative = [], False
-    for rep in reps:
-        mv = (
-            rep_metric(rep, metric, limb)
-            if metric == "knee_valgus_deg"
-            else rep_metric(rep, metric)
-        )
-        if mv is None or mv.status == "not_measurable" or mv.value is None:
-            continue
-        indicative |= mv.status == "indicative"
-        values.append(float(mv.value))
-    if not values:
-        return Cell("-", status="absent")
-    mean = sum(values) / len(values)
-    text = fmt_value(mean, metric)
-    if indicative:
-        return Cell(f"~{text}", f"n={len(values)}", None, "indicative")
-    bands = metric_bands(metric, sex)
-    return Cell(text, f"n={len(values)}", bands.rate(mean) if bands else None, "measured")
-
-
-def _rows(
-    assessment: Assessment, columns: list[tuple[str, str | None]], sex: str | None
-) -> list[RepRow]:
+def _rows(assessment: Assessment, columns: list[tuple[MetricSpec, str | None]]) -> list[RepRow]:
     rows: list[RepRow] = []
-    sides = list(dict.fromkeys(r.side for r in assessment.reps))
-    for side in sides:
+    for side in assessment.sides():
         reps = [r for r in assessment.reps if r.side == side]
         for rep in reps:
             rows.append(
                 RepRow(
                     label=str(rep.index),
                     side=side,
-                    depth=f"{100 * rep.depth:.0f}%" if rep.depth is not None else "-",
+                    depth=f"{100 * rep.depth:.0f}%",
                     cells=[_rep_cell(rep, m, limb) for m, limb in columns],
-                    quality="; ".join(rep.quality),
+                    quality="; ".join(quality_text(q) for q in rep.quality),
                 )
             )
         if len(reps) > 1:
-            cells = []
-            for metric, limb in columns:
-                lb = limb if limb else (side if side in ("left", "right") else None)
-                cells.append(_mean_cell(reps, metric, lb, sex))
-            depths = [r.depth for r in reps if r.depth is not None]
-            depth = f"{100 * sum(depths) / len(depths):.0f}%" if depths else "-"
+            cells = [
+                _summary_cell(assessment.summary_for(m.name, side, limb or side), m)
+                for m, limb in columns
+            ]
+            depth = f"{100 * sum(r.depth for r in reps) / len(reps):.0f}%"
             rows.append(RepRow("mean", side, depth, cells, is_mean=True))
     return rows
 
 
-def _table_notes(rows: list[RepRow], columns: list[tuple[str, str | None]]) -> list[str]:
+def quality_text(flag: str) -> str:
+    """Plain words for a per-rep quality flag (the flag itself if unknown)."""
+    return QUALITY_FLAGS.get(flag, flag.replace("_", " "))
+
+
+def _table_notes(rows: list[RepRow], columns: list[tuple[MetricSpec, str | None]]) -> list[str]:
     notes: dict[str, None] = {}
     for row in rows:
-        for (metric, _limb), cell in zip(columns, row.cells, strict=True):
+        for (m, _limb), cell in zip(columns, row.cells, strict=True):
             if cell.status == "indicative" and cell.note:
-                notes[f"~ {METRIC_LABELS[metric]} is indicative, not rated: {cell.note}"] = None
+                notes[f"~ {m.label} is indicative, not rated: {cell.note}"] = None
     return list(notes)
 
 
-def _finding_text(f: Any) -> dict[str, Any]:
-    get = f.get if isinstance(f, dict) else (lambda k, d=None: getattr(f, k, d))
-    fid = str(get("id", "") or "")
-    metric = get("metric")
-    label = METRIC_LABELS.get(metric or "", fid.replace("_", " ").capitalize())
-    side = str(get("side", "") or "")
-    severity = get("severity")
-    value = get("value_deg")
-    summary = str(get("summary", "") or "")
-    if not summary:
-        where = f" ({side} side)" if side in ("left", "right") else ""
-        summary = f"{label}{where} rated {severity}."
-    rated = bool(get("rated", True))
-    number = fmt_value(value, metric or "") if value is not None else ""
-    return {
-        "title": f"{label} - {side}" if side else label,
-        "severity": severity if rated else None,
-        "severity_text": (severity or "") if rated else "indicative",
-        "summary": summary,
-        "value": number,
-        "n_reps": get("n_reps", 0),
-    }
+def _finding_text(f: Finding) -> FindingText:
+    from hipcheck.metrics import BY_NAME
+
+    m = BY_NAME.get(f.metric or "")
+    label = m.label if m else f.id.replace("_", " ").capitalize()
+    where = {"left": "left leg", "right": "right leg", "both": "both legs"}.get(f.side, f.side)
+    value = m.format(f.value, signed=f.id != "asymmetry" and bool(m.unit)) if m else ""
+    return FindingText(
+        title=f"{label} - {where}",
+        severity=f.severity if f.rated else None,
+        severity_text=f.severity if f.rated else "indicative",
+        summary=f.summary,
+        value=value if f.value is not None else "",
+        n_reps=f.n_reps,
+    )
 
 
-def dosage_text(item: dict[str, Any]) -> str:
-    """Return an exercise's dosage in words, e.g. ``3 x 10-12, tempo 2-1-2, rest 60 s, 3x/week``."""
+def dosage_text(item: PlannedItem) -> str:
+    """Return an exercise's dosage in words, e.g. ``3 x 10, tempo 2-1-2, rest 60 s, 3x/week``."""
     parts = []
-    sets, reps, hold = item.get("sets"), item.get("reps"), item.get("hold_s")
-    per = f" {item['per']}" if item.get("per") else ""
-    if sets and reps:
-        parts.append(f"{sets} x {reps}{per}")
-    elif sets:
-        parts.append(f"{sets} sets{per}")
-    elif reps:
-        parts.append(f"{reps} reps{per}")
-    if hold:
-        parts.append(f"hold {hold} s")
-    if item.get("tempo"):
-        parts.append(f"tempo {item['tempo']}")
-    if item.get("rest_s"):
-        parts.append(f"rest {item['rest_s']} s")
-    if item.get("sessions_per_week"):
-        parts.append(f"{item['sessions_per_week']}x/week")
+    per = f" {item.per}" if item.per else ""
+    if item.sets and item.reps:
+        parts.append(f"{item.sets} x {item.reps}{per}")
+    elif item.sets:
+        parts.append(f"{item.sets} sets{per}")
+    elif item.reps:
+        parts.append(f"{item.reps} reps{per}")
+    if item.hold_s:
+        parts.append(f"hold {item.hold_s} s")
+    if item.tempo:
+        parts.append(f"tempo {item.tempo}")
+    if item.rest_s:
+        parts.append(f"rest {item.rest_s} s")
+    if item.sessions_per_week:
+        parts.append(f"{item.sessions_per_week}x/week")
     text = ", ".join(str(p) for p in parts) or "as prescribed"
-    if item.get("load"):
-        text += f"; load: {item['load']}"
+    if item.load:
+        text += f"; load: {item.load}"
     return text
 
 
-def _as_list(value: Any) -> list[str]:
-    if value is None or value == "":
-        return []
-    if isinstance(value, (list, tuple)):
-        return [str(v) for v in value if v not in (None, "")]
-    return [str(value)]
-
-
-def _phases(program: dict[str, Any]) -> list[ProgramPhase]:
+def _phases(program: Program | None) -> list[ProgramPhase]:
     phases = []
-    for i, phase in enumerate(program.get("phases") or [], 1):
-        if not isinstance(phase, dict):
-            continue
-        number = phase.get("number", i)
-        title = f"Phase {number}: {phase.get('name', '')}".rstrip(": ")
-        if phase.get("weeks"):
-            title += f" (weeks {phase['weeks']})"
-        items = []
-        for item in phase.get("items") or []:
-            if not isinstance(item, dict):
-                continue
-            side = str(item.get("side_emphasis") or "")
-            short = side in ("left", "right")
-            items.append(
-                ProgramItem(
-                    name=str(item.get("name") or item.get("exercise_id") or "exercise"),
-                    dosage=dosage_text(item),
-                    cues=_as_list(item.get("cues")),
-                    why=" ".join(_as_list(item.get("why"))),
-                    side=side if short else "",
-                    sides_note=side if side and not short and side not in ("both", "none") else "",
-                )
+    for phase in program.phases if program else []:
+        title = f"Phase {phase.number}: {phase.name}".rstrip(": ")
+        if phase.weeks:
+            title += f" (weeks {phase.weeks})"
+        items = [
+            ProgramItem(
+                name=item.name,
+                dosage=dosage_text(item),
+                cues=list(item.cues),
+                why=item.why,
+                sides_note=item.side_emphasis or "",
             )
-        goal = str(phase.get("goal") or "")
-        if phase.get("frequency"):
-            goal = f"{goal} {phase['frequency']}".strip()
-        phases.append(ProgramPhase(title, goal, items, _as_list(phase.get("retraining"))))
+            for item in phase.items
+        ]
+        goal = f"{phase.goal} {phase.frequency}".strip()
+        phases.append(ProgramPhase(title, goal, items, list(phase.retraining)))
     return phases
 
 
-def _program_notes(program: dict[str, Any]) -> list[str]:
-    notes = []
-    for rule in _as_list(program.get("progression_rules")):
-        notes.append(f"Progression: {rule}")
-    retest = program.get("retest")
-    if isinstance(retest, dict):
-        retest = (
-            retest.get("text")
-            or retest.get("when")
-            or ", ".join(f"{k}: {v}" for k, v in retest.items())
-        )
-    notes += [f"Re-test: {r}" for r in _as_list(retest)]
-    notes += _as_list(program.get("notes"))
-    return notes
+def _program_notes(program: Program | None) -> list[str]:
+    if program is None:
+        return []
+    notes = [f"Progression: {rule}" for rule in program.progression_rules]
+    if program.retest:
+        notes.append(f"Re-test: {program.retest}")
+    return notes + list(program.notes)
 
 
 def _header(
     assessment: Assessment, patient_id: str | None, session_date: str | None
 ) -> list[tuple[str, str]]:
-    video = assessment.video or {}
+    video = assessment.video
     rows = []
     if patient_id:
         rows.append(("Patient / athlete", str(patient_id)))
     if session_date:
         rows.append(("Date", str(session_date)))
-    if video.get("path"):
-        rows.append(("Clip", PurePath(str(video["path"])).name))
+    if video.path:
+        rows.append(("Clip", PurePath(video.path).name))
     facts = []
-    if video.get("width") and video.get("height"):
-        facts.append(f"{video['width']}x{video['height']} px")
-    if video.get("fps"):
-        facts.append(f"{float(video['fps']):.0f} fps")
-    if video.get("duration_s"):
-        facts.append(f"{float(video['duration_s']):.1f} s")
+    if video.width and video.height:
+        facts.append(f"{video.width}x{video.height} px")
+    if video.fps:
+        facts.append(f"{video.fps:.0f} fps")
+    if video.duration_s:
+        facts.append(f"{video.duration_s:.1f} s")
     if facts:
         rows.append(("Video", ", ".join(facts)))
-    if assessment.hipcheck_version:
-        rows.append(("hipcheck", str(assessment.hipcheck_version)))
+    if assessment.provenance.hipcheck_version:
+        rows.append(("hipcheck", assessment.provenance.hipcheck_version))
     return rows
 
 
-def _quality_notes(assessment: Assessment, sex: str | None) -> list[str]:
+def _quality_notes(assessment: Assessment) -> list[str]:
     notes = [str(q) for q in assessment.quality]
-    for rep in assessment.reps:
-        for q in rep.quality:
-            notes.append(f"Rep {rep.index} ({rep.side}): {q}")
-    for metric, source in (assessment.sources or {}).items():
-        if source == "markers" and metric in METRIC_LABELS:
-            notes.append(f"{METRIC_LABELS[metric]} measured from skin markers.")
-    bands = metric_bands("knee_valgus_deg", sex)
-    if bands is not None and bands.note:
-        notes.append(f"Knee valgus (FPPA) rated with {bands.note}.")
+    for m in METRICS:
+        if assessment.metric_source(m.name) == "markers":
+            notes.append(f"{m.label} measured from skin markers.")
+    note = METRICS[1].bands_note(assessment.sex)
+    if note and "knee_valgus_deg" in assessment.coverage.rated_metrics:
+        notes.append(f"Knee valgus (FPPA) rated with the {note}.")
     return notes
-
-
-def _mdc_text() -> str:
-    names = {"fppa": "FPPA", "pelvic_drop": "pelvic drop", "trunk_lean": "trunk lean"}
-    values = mdc()
-    return ", ".join(f"{names.get(k, k)} about {v:g}°" for k, v in values.items())
 
 
 def build_report(
@@ -405,25 +348,21 @@ def build_report(
     *,
     patient_id: str | None = None,
     session_date: str | None = None,
-    sex: str | None = None,
 ) -> Report:
     """Return the content of the report for ``assessment``.
 
-    ``sex`` chooses the FPPA bands for the per-side means; default
-    ``assessment.options["sex"]``.
+    Every value, rating and finding is the assessment's own (per-rep values, the per-leg
+    summary for the mean rows, the findings): the report recomputes nothing, so it tells
+    the same story as the JSON, the tables and the app.
     """
-    if sex is None:
-        sex = (assessment.options or {}).get("sex")
-    sex = normalise_sex(sex)
     columns = _columns(assessment)
-    rows = _rows(assessment, columns, sex)
-    program = assessment.program if isinstance(assessment.program, dict) else {}
-    safety = program.get("safety") if isinstance(program.get("safety"), dict) else {}
-    disclaimers = [SCREEN_DISCLAIMER.format(mdc=_mdc_text())]
-    for text in (assessment.disclaimer, program.get("disclaimer")):
-        for t in _as_list(text):
-            if t not in disclaimers:
-                disclaimers.append(t)
+    rows = _rows(assessment, columns)
+    program = assessment.program
+    safety = program.safety if program is not None else None
+    cover = assessment.coverage
+    from hipcheck.program.safety import program_safety
+
+    safety = safety or program_safety()
     return Report(
         title="hipcheck movement screen",
         header=_header(assessment, patient_id, session_date),
@@ -431,26 +370,23 @@ def build_report(
         protocol=PROTOCOLS.get(assessment.task, ""),
         filming=FILMING,
         overall_rating=assessment.overall_rating,
-        quality_notes=_quality_notes(assessment, sex),
+        quality_notes=_quality_notes(assessment),
         columns=[_column_title(m, limb) for m, limb in columns],
         rows=rows,
         table_notes=_table_notes(rows, columns),
         findings=[_finding_text(f) for f in assessment.findings],
         no_findings_text=(
-            "No findings: every rated measure was in the good range."
-            if assessment.reps
-            else "No repetitions were found, so nothing could be rated."
+            "None of the rated measures is in the fair or poor range." if cover.rated else ""
         ),
+        coverage=cover.message,
+        advice=cover.advice or "",
+        program_note=assessment.program_note or "",
         phases=_phases(program),
         program_notes=_program_notes(program),
-        red_flags_title=str(safety.get("red_flags_title") or Report.red_flags_title),
-        red_flags=_as_list(safety.get("red_flags")) or list(DEFAULT_RED_FLAGS),
-        screening_title=str(safety.get("par_q_title") or Report.screening_title),
-        screening=_as_list(safety.get("par_q")) + _as_list(safety.get("screening")),
-        safety_notes=[
-            *_as_list(safety.get("par_q_action")),
-            *_as_list(safety.get("fall_risk")),
-            *_as_list(safety.get("stop_rule")),
-        ],
-        disclaimers=disclaimers,
+        red_flags_title=safety.red_flags_title,
+        red_flags=list(safety.red_flags),
+        screening_title=safety.par_q_title,
+        screening=list(safety.par_q),
+        safety_notes=[safety.par_q_action, safety.fall_risk, safety.stop_rule],
+        disclaimer=assessment.disclaimer,
     )
