@@ -14,8 +14,6 @@ from collections.abc import Sequence
 from importlib import resources
 from typing import Any
 
-RATINGS = ("good", "fair", "poor")
-
 
 @functools.cache
 def load_rubric() -> dict[str, Any]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from hipcheck.landmarks import other_side
 from hipcheck.model import Rep
 
 #: Piva item triggers (heuristics on the published criteria).
@@ -32,7 +33,7 @@ def piva_score(kin: pd.DataFrame, rep: Rep) -> tuple[int | None, dict[str, int]]
     s = rep.side
     if s not in ("left", "right"):
         return None, {}
-    o = "right" if s == "left" else "left"
+    o = other_side(s)
     row = kin.iloc[rep.bottom_frame]
     trunk = rep.metric("trunk_lean_deg")
     knee = rep.metric("knee_valgus_deg")

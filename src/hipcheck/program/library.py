@@ -9,17 +9,13 @@ checked against ``exercises.schema.json`` and its cross-references by
 from __future__ import annotations
 
 import json
+import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from typing import Any
 
 from hipcheck.program.validate import validate
-
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib  # type: ignore[no-redef]
 
 DATA_PACKAGE = "hipcheck.data"
 LIBRARY_FILE = "exercises.toml"

@@ -16,12 +16,14 @@ No findings (or only indicative ones) gives a short maintenance program.
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
 from typing import Any, Literal
 
+from hipcheck.landmarks import other_side
 from hipcheck.model import Assessment, Finding
 from hipcheck.program.library import SEVERITY_RANK, Exercise, Library, load_library
 from hipcheck.program.model import (
@@ -32,11 +34,6 @@ from hipcheck.program.model import (
     ProgramItem,
 )
 from hipcheck.program.safety import disclaimer_text, program_safety
-
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib  # type: ignore[no-redef]
 
 SIDES = ("left", "right")
 
@@ -200,7 +197,7 @@ def _item(
     side = _emphasis_side(entry, asymmetry_side)
     if side is not None:
         sets = min(d["sets"] + 1, d["max_sets"])
-        opposite = "right" if side == "left" else "left"
+        opposite = other_side(side)
         if opposite in tested:
             other = sets - 1
             emphasis = (

@@ -6,6 +6,7 @@ the app, the reports and the program all show the same words.
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -13,11 +14,6 @@ from importlib import resources
 from typing import Any
 
 from hipcheck.program.model import Safety
-
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib  # type: ignore[no-redef]
 
 SAFETY_FILE = "safety.toml"
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from hipcheck.landmarks import LM, SIDE_LANDMARKS, LandmarkSeries
+from hipcheck.landmarks import LM, SIDE_LANDMARKS, LandmarkSeries, other_side
 from hipcheck.model import Assessment, Rep
 from hipcheck.reports.bands import rating_rgb
 
@@ -341,7 +341,7 @@ def _draw_fppa(
     cv2.line(img, _pt(xy[knee]), _pt(xy[ankle]), colour, sc.thick + 1, cv2.LINE_AA)
     if label is None:
         return
-    other = SIDE_LANDMARKS["right" if limb == "left" else "left"]["hip"]
+    other = SIDE_LANDMARKS[other_side(limb)]["hip"]
     # lateral = away from the other hip, so the two knees' labels never collide
     lateral = np.sign(xy[hip][0] - xy[other][0]) if ok(other) else (1.0 if limb == "left" else -1.0)
     anchor = (xy[knee][0] + lateral * 14 * sc.s, xy[knee][1])
