@@ -254,10 +254,11 @@ def test_cli_user_errors_are_messages_not_tracebacks(tmp_path: Path) -> None:
     assert res.exit_code == 1
     assert "Input not found" in res.output and "Traceback" not in res.output
     res = runner.invoke(_app(), ["batch", "--out", str(tmp_path / "o")])
-    assert res.exit_code == 1 and "No inputs" in res.output
+    assert res.exit_code == 2 and "No inputs" in res.output  # usage error
     touch(tmp_path / "a.mp4")
     res = runner.invoke(_app(), ["batch", str(tmp_path / "a.mp4"), "--side", "middle"])
-    assert res.exit_code == 1 and "side must be" in res.output
+    assert res.exit_code == 2 and "side must be" in res.output
+    assert not (tmp_path / "o").exists()  # nothing was created for a failed start
 
 
 def test_run_batch_accepts_one_path_and_rejects_two_input_kinds(tmp_path: Path) -> None:

@@ -26,32 +26,55 @@ def test_help_lists_every_command():
 
 
 @pytest.mark.parametrize(
-    ("args", "message"),
+    ("args", "code", "message"),
     [
         pytest.param(
-            ["analyze", "missing.mp4", "--out", "{tmp}/o"], "not found", id="missing-video"
+            ["analyze", "missing.mp4", "--out", "{tmp}/o"], 1, "not found", id="missing-video"
         ),
-        pytest.param(["analyze", "--out", "{tmp}/o"], "No input", id="no-input"),
+        pytest.param(["analyze", "--out", "{tmp}/o"], 2, "No input", id="no-input"),
         pytest.param(
-            ["analyze", "--landmarks", "{tmp}/nope.parquet"], "not found", id="missing-landmarks"
+            ["analyze", "--landmarks", "{tmp}/nope.parquet", "--out", "{tmp}/o"],
+            1,
+            "not found",
+            id="missing-landmarks",
         ),
-        pytest.param(["analyze", "{tmp}/x.mp4", "--task", "jump"], "task must be", id="bad-task"),
+        pytest.param(
+            ["analyze", "{tmp}/x.mp4", "--task", "jump", "--out", "{tmp}/o"],
+            2,
+            "task must be",
+            id="bad-task",
+        ),
         pytest.param(
             ["report", "{tmp}", "-o", "{tmp}/r.pdf"],
-            "Assessment not found",
+            1,
+            "No assessment file",
             id="report-no-assessment",
         ),
-        pytest.param(["landmarks", "{tmp}/text.mp4"], "text.mp4", id="not-a-video"),
+        pytest.param(
+            ["landmarks", "{tmp}/text.mp4", "-o", "{tmp}/l.parquet"],
+            1,
+            "text.mp4",
+            id="not-a-video",
+        ),  # fmt: skip
     ],
 )
-def test_user_errors_are_messages_not_tracebacks(tmp_path, args, message):
+def test_user_errors_are_messages_not_tracebacks(tmp_path, args, code, message):
     (tmp_path / "text.mp4").write_text("hello")
     (tmp_path / "x.mp4").write_text("hello")
     result = runner.invoke(app, [a.format(tmp=tmp_path) for a in args])
-    assert result.exit_code == 1
+    assert result.exit_code == code, result.output
     assert message in result.output
     assert "Traceback" not in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
+    # nothing was left behind: no output folder, no landmark file
+    assert not (tmp_path / "o").exists() and not (tmp_path / "l.parquet").exists()
+
+
+def test_help_documents_the_exit_codes():
+    result = runner.invoke(app, ["--help"], terminal_width=200)
+    assert result.exit_code == 0
+    for code in ("0 success", "1 the input", "2 an invalid option", "3 an output", "70", "130"):
+        assert code in " ".join(result.output.split())
 
 
 @pytest.mark.slow

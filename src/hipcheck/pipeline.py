@@ -1,7 +1,8 @@
 """The analysis pipeline: video -> landmarks -> cleaned series -> kinematics -> reps -> assessment.
 
 Public entry points: :func:`analyze_video` and :func:`analyze_landmarks` return an
-:class:`Analysis`; :meth:`Analysis.save` writes the output contract (design.md §5):
+:class:`Analysis`; the output layer (:mod:`hipcheck.outputs`, or :meth:`Analysis.save`)
+writes the output contract:
 
 - ``assessment.json``: the :class:`~hipcheck.model.Assessment` (schema in docs/SCHEMA.md);
 - ``reps.csv``: one row per repetition and limb;
@@ -11,7 +12,6 @@ Public entry points: :func:`analyze_video` and :func:`analyze_landmarks` return 
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,7 +26,6 @@ from hipcheck.config import AnalysisConfig
 from hipcheck.errors import NotMeasurableError
 from hipcheck.landmarks import LM, LandmarkSeries
 from hipcheck.model import Assessment
-from hipcheck.tables import reps_table
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +34,9 @@ logger = logging.getLogger(__name__)
 #: taking over the skeleton; design.md §7) [HEUR].
 JUMP_SHIFT = 0.25
 JUMP_SCALE = 0.30
+#: fewer frames (or frames with a person) than this cannot hold a movement: the filter
+#: and the rep detector need at least a start, a bottom and an end
+MIN_FRAMES = 3
 
 
 @dataclass
@@ -45,44 +47,15 @@ class Analysis:
     kinematics: pd.DataFrame
     landmarks: LandmarkSeries
 
-    def save(self, out_dir: str | Path) -> dict[str, Path]:
-        """Write the output files into ``out_dir`` atomically; return their paths."""
-        from hipcheck.io.landmarks import save_landmarks
+    def save(self, out_dir: str | Path, video: str | Path | None = None) -> dict[str, Path]:
+        """Write the output files into ``out_dir`` as one unit; return their paths.
 
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        paths = {
-            "assessment": out / "assessment.json",
-            "reps": out / "reps.csv",
-            "landmarks": out / "landmarks.parquet",
-            "kinematics": out / "kinematics.parquet",
-        }
-        _atomic_write_text(
-            paths["assessment"],
-            json.dumps(self.assessment.to_dict(), indent=2, allow_nan=False, default=_json_default),
-        )
-        _atomic_write_text(paths["reps"], reps_table(self.assessment).to_csv(index=False))
-        save_landmarks(self.landmarks, paths["landmarks"])
-        tmp = paths["kinematics"].with_name("kinematics.parquet.part")
-        kin = self.kinematics.copy()
-        kin.attrs = {}
-        kin.to_parquet(tmp, index=False)
-        tmp.replace(paths["kinematics"])
-        return paths
+        A thin shortcut for :func:`hipcheck.outputs.save_analysis` (which also writes
+        the annotated video and reports).
+        """
+        from hipcheck.outputs.writers import AnalysisData, save_analysis
 
-
-def _json_default(value: object) -> object:
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, Path):
-        return str(value)
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+        return save_analysis(AnalysisData.of(self, video), out_dir)
 
 
 def tracking_jumps(series: LandmarkSeries) -> np.ndarray:
@@ -173,9 +146,17 @@ def analyze_landmarks(
     config = (config or AnalysisConfig()).with_(**options)
     if not isinstance(series, LandmarkSeries):
         series = load_landmarks(series)
-    if series.detected.sum() < 3:
+    where = series.source or "the landmark series"
+    if series.n_frames < MIN_FRAMES:
         raise NotMeasurableError(
-            f"Too few frames with a person in {series.source or 'the landmark series'}.",
+            f"{where} has only {series.n_frames} frame(s): it is a still image or a clip too "
+            "short to hold a movement.",
+            "Film a video of the whole movement: 1-2 s standing still, then the repetitions.",
+        )
+    if series.detected.sum() < MIN_FRAMES:
+        raise NotMeasurableError(
+            f"A person was found in only {int(series.detected.sum())} of the "
+            f"{series.n_frames} frames of {where}.",
             "Film the whole body from the front with one person in frame.",
         )
     jumps = tracking_jumps(series)

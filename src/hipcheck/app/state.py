@@ -18,7 +18,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import io
-import json
 import logging
 import tempfile
 import weakref
@@ -425,37 +424,26 @@ def key_frame_images(result: StoredResult) -> list[np.ndarray]:
 
 
 def assessment_json(assessment: Assessment) -> str:
-    """Return ``assessment.json`` text (same content as the CLI writes)."""
-    return json.dumps(assessment.to_dict(), indent=2, allow_nan=False, default=_json_value)
+    """Return ``assessment.json`` text (the output layer's, as the CLI writes it)."""
+    from hipcheck.outputs.writers import assessment_json as text
 
-
-def _json_value(value: object) -> object:
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, PurePath):
-        return str(value)
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+    return text(assessment)
 
 
 def reps_csv(assessment: Assessment) -> str:
-    """Return ``reps.csv`` text."""
-    from hipcheck.tables import reps_table
+    """Return ``reps.csv`` text (the output layer's: spreadsheet formulas neutralised)."""
+    from hipcheck.outputs.writers import reps_csv as text
 
-    return reps_table(assessment).to_csv(index=False)
+    return text(assessment)
 
 
 def report_bytes(result: StoredResult, assessment: Assessment, fmt: str) -> bytes:
     """Return the clinician report (``html`` or ``pdf``) for a result."""
-    kw: dict[str, Any] = {
-        "kinematics": result.kinematics,
-        "key_frames": key_frame_images(result),
-        "sex": (assessment.options or {}).get("sex"),
-    }
-    if fmt == "html":
-        from hipcheck.reports.report_html import render_html
+    from hipcheck.reports import ReportOptions, render_report_bytes
 
-        return render_html(assessment, **kw).encode("utf-8")
-    from hipcheck.reports.report_pdf import render_pdf_bytes
-
-    pdf, _pages = render_pdf_bytes(assessment, **kw)
-    return pdf
+    options = ReportOptions(
+        kinematics=result.kinematics,
+        key_frames=key_frame_images(result),
+        sex=(assessment.options or {}).get("sex"),
+    )
+    return render_report_bytes(assessment, fmt, options)

@@ -6,16 +6,16 @@ commands read it (or, for ``compare A B``, only the two files) and never create 
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from hipcheck.cli import err, out, user_errors
-from hipcheck.errors import HipcheckError
+from hipcheck.cli.present import err, out, present_errors
+from hipcheck.errors import HipcheckError, OutputError, UsageError
 from hipcheck.model import Assessment
+from hipcheck.sanitize import clean_id
 
 if TYPE_CHECKING:
     from hipcheck.history.compare import Comparison
@@ -48,24 +48,9 @@ history_app = typer.Typer(
 
 def load_assessment(path: Path) -> Assessment:
     """Read an ``assessment.json`` (or a folder holding one) as an :class:`Assessment`."""
-    file = path / "assessment.json" if path.is_dir() else path
-    if not file.is_file():
-        raise HipcheckError(
-            f"No assessment file at {file}.", "Give the assessment.json written by analyze."
-        )
-    try:
-        doc = json.loads(file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise HipcheckError(f"Cannot read {file}: {exc}.", "Is it an assessment.json?") from None
-    if not isinstance(doc, dict):
-        raise HipcheckError(f"{file} is not an assessment (expected a JSON object).")
-    try:
-        return Assessment.from_dict(doc)
-    except (ValueError, TypeError) as exc:
-        raise HipcheckError(
-            f"{file} is not a readable assessment: {exc}",
-            "Re-run `hipcheck analyze` with this version to rewrite it.",
-        ) from None
+    from hipcheck.outputs.load import load_assessment as load
+
+    return load(path)
 
 
 def _store(db: str | None) -> HistoryStore:
@@ -75,7 +60,7 @@ def _store(db: str | None) -> HistoryStore:
 
 
 @history_app.command("save")
-@user_errors
+@present_errors
 def save(
     assessment: Annotated[Path, typer.Argument(help="DIR/assessment.json (or DIR).")],
     person: PersonOption,
@@ -91,15 +76,15 @@ def save(
         sid = store.save_assessment(person, a, date=date, notes=notes)
         info = store.get_session(sid)
         out.print(
-            f"Saved session {sid} for {info.person!r} ({info.date.isoformat()}, {info.task}) "
-            f"in {store.location}",
+            f"Saved session {sid} for {clean_id(info.person)!r} ({info.date.isoformat()}, "
+            f"{info.task}) in {store.location}",
             highlight=False,
             markup=False,
         )
 
 
 @history_app.command("list")
-@user_errors
+@present_errors
 def list_(
     person: Annotated[
         str | None, typer.Option("--person", help="List this person's sessions.")
@@ -132,7 +117,7 @@ def list_(
 
 
 @history_app.command("delete")
-@user_errors
+@present_errors
 def delete(
     person: Annotated[
         str | None, typer.Option("--person", help="Delete this person and ALL their data.")
@@ -145,14 +130,14 @@ def delete(
 ) -> None:
     """Delete a person with all their sessions, assessments and programs (or one session)."""
     if (person is None) == (session is None):
-        raise HipcheckError("Give either --person ID or --session ID.")
+        raise UsageError("Give either --person ID or --session ID.")
     with _store(db) as store:
         if session is not None:
             info = store.get_session(session)
-            what = f"session {session} of {info.person!r} ({info.date.isoformat()})"
+            what = f"session {session} of {clean_id(info.person)!r} ({info.date.isoformat()})"
         else:
             n = len(store.list_sessions(person))
-            what = f"{person.strip()!r} and all their data ({n} session(s))"
+            what = f"{clean_id(person)!r} and all their data ({n} session(s))"
         if not yes and not typer.confirm(f"Delete {what}?", err=True):
             err.print("Nothing deleted.")
             raise typer.Exit(1)
@@ -164,10 +149,10 @@ def delete(
 
 
 def _plain(text: str) -> str:
-    """Escape rich markup in user-entered text."""
+    """Return user-entered text safe to print: no control characters, no rich markup."""
     from rich.markup import escape
 
-    return escape(text)
+    return escape(clean_id(text))
 
 
 def _fmt(value: float | None, n: int, status: str, metric: str) -> str:
@@ -209,14 +194,21 @@ def print_comparison(cmp: Comparison, label_a: str, label_b: str) -> None:
 
 def _save_plot(df: object, path: Path, title: str) -> None:
     from hipcheck.history.plots import plot_trend
+    from hipcheck.outputs.atomic import atomic_path
 
     if not path.parent.is_dir():
-        raise HipcheckError(f"Cannot write {path}: folder {path.parent} does not exist.")
+        raise OutputError(
+            f"Cannot write {path}: folder {path.parent} does not exist.",
+            "Create the folder first, or give --plot a path in an existing folder.",
+        )
+    if path.is_dir():
+        raise OutputError(f"Cannot write {path}: it is a folder.", "Give a file name ending .png.")
     fig = plot_trend(df, title=title)
     try:
-        fig.savefig(path, dpi=120)
-    except (OSError, ValueError) as exc:
-        raise HipcheckError(f"Cannot write the plot {path}: {exc}") from None
+        with atomic_path(path, "the plot") as tmp:
+            fig.savefig(tmp, dpi=120)
+    except ValueError as exc:
+        raise UsageError(f"Cannot write the plot {path}: {exc}", "Use a .png file name.") from None
     out.print(f"Trend plot -> {path}", highlight=False, markup=False)
 
 
@@ -244,7 +236,7 @@ def compare(
 
     if files:
         if len(files) != 2 or person is not None or sessions is not None:
-            raise HipcheckError(
+            raise UsageError(
                 "Give exactly two assessment files, or --person ID [--sessions A B].",
                 "e.g. hipcheck compare before/assessment.json after/assessment.json",
             )
@@ -256,22 +248,22 @@ def compare(
             _save_plot(df, plot, "Re-test trend")
         return
     if person is None and sessions is None:
-        raise HipcheckError("Give two assessment files, or --person ID [--sessions A B].")
+        raise UsageError("Give two assessment files, or --person ID [--sessions A B].")
     with _store(db) as store:
         if sessions is not None:
             infos = [store.get_session(i) for i in sessions]
             owners = {i.person for i in infos}
-            if len(owners) > 1 or (person is not None and owners != {person.strip()}):
+            if len(owners) > 1 or (person is not None and owners != {clean_id(person)}):
                 raise HipcheckError(
                     f"Sessions {sessions[0]} and {sessions[1]} do not belong to one person"
-                    + (f" ({person.strip()!r})." if person else "."),
+                    + (f" ({clean_id(person)!r})." if person else "."),
                     "See the sessions with `hipcheck history list --person ID`.",
                 )
         else:
             infos = store.list_sessions(person)[-2:]
             if len(infos) < 2:
                 raise HipcheckError(
-                    f"{person.strip()!r} has {len(infos)} saved session(s); "
+                    f"{clean_id(person)!r} has {len(infos)} saved session(s); "
                     "a comparison needs two.",
                     "Save the re-test with `hipcheck history save`.",
                 )
@@ -280,10 +272,10 @@ def compare(
         cmp = compare_sessions(a, b, current_phase=phase)
         print_comparison(cmp, f"{ia.date.isoformat()} #{ia.id}", f"{ib.date.isoformat()} #{ib.id}")
         if plot is not None:
-            _save_plot(trend(store, ib.person), plot, f"Re-test trend: {ib.person}")
+            _save_plot(trend(store, ib.person), plot, f"Re-test trend: {clean_id(ib.person)}")
 
 
 def register(app: typer.Typer) -> None:
     """Add the ``history`` command group and the ``compare`` command to ``app``."""
     app.add_typer(history_app, name="history")
-    app.command("compare")(user_errors(compare))
+    app.command("compare")(present_errors(compare))

@@ -11,7 +11,8 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from hipcheck.errors import HipcheckError
+from hipcheck.cli.present import present_errors
+from hipcheck.errors import HipcheckError, UsageError
 from hipcheck.model import SCHEMA_VERSION, Finding
 from hipcheck.program.mapping import build_program
 from hipcheck.program.model import EQUIPMENT, LEVELS, ProgramContext, ProgramInputError
@@ -28,21 +29,19 @@ def read_findings(path: Path) -> list[Finding]:
     ProgramInputError
         If the file is missing, is not JSON, or has no usable ``findings`` list.
     """
-    if path.is_dir():
-        path = path / "assessment.json"
+    from hipcheck.outputs.load import assessment_file, read_json_document
+
+    path = assessment_file(path)
     if not path.is_file():
         raise ProgramInputError(
             f"No assessment file at {path}.",
             hint="Run `hipcheck analyze VIDEO --out DIR` first and pass DIR/assessment.json.",
         )
     try:
-        doc: Any = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ProgramInputError(
-            f"{path} is not valid JSON ({exc}).",
-            hint="Pass the assessment.json written by `hipcheck analyze`.",
-        ) from exc
-    if not isinstance(doc, dict) or not isinstance(doc.get("findings"), list):
+        doc: Any = read_json_document(path)
+    except HipcheckError as exc:
+        raise ProgramInputError(exc.message, hint=exc.hint) from None
+    if not isinstance(doc.get("findings"), list):
         raise ProgramInputError(
             f"{path} has no 'findings' list, so it is not a hipcheck assessment.",
             hint="Pass the assessment.json written by `hipcheck analyze`.",
@@ -57,6 +56,8 @@ def read_findings(path: Path) -> list[Finding]:
     findings = []
     for k, f in enumerate(doc["findings"]):
         try:
+            if not isinstance(f, dict):
+                raise TypeError(f"expected an object, got {type(f).__name__}")
             findings.append(Finding(**f))
         except TypeError as exc:
             raise ProgramInputError(
@@ -72,13 +73,7 @@ def parse_equipment(text: str | None) -> set[str]:
     return items | {"none"}
 
 
-def _fail(err: HipcheckError) -> typer.Exit:
-    typer.echo(f"Error: {err.message}", err=True)
-    if err.hint:
-        typer.echo(f"Hint: {err.hint}", err=True)
-    return typer.Exit(code=1)
-
-
+@present_errors
 def program_command(
     source: Annotated[
         Path,
@@ -106,20 +101,15 @@ def program_command(
     ] = None,
 ) -> None:
     """Print a phased exercise program for the findings of an assessment."""
-    try:
-        if fmt not in FORMATS:
-            raise ProgramInputError(
-                f"Unknown format {fmt!r}.", hint=f"Choose one of: {', '.join(FORMATS)}."
-            )
-        findings = read_findings(source)
-        context = ProgramContext(
-            equipment=frozenset(parse_equipment(equipment)),
-            level=level,
-            lateral_hip_pain=lateral_hip_pain,
-            athlete=athlete,
-        )
-    except HipcheckError as err:
-        raise _fail(err) from None
+    if fmt not in FORMATS:
+        raise UsageError(f"Unknown format {fmt!r}.", f"Choose one of: {', '.join(FORMATS)}.")
+    findings = read_findings(source)
+    context = ProgramContext(
+        equipment=frozenset(parse_equipment(equipment)),
+        level=level,
+        lateral_hip_pain=lateral_hip_pain,
+        athlete=athlete,
+    )
     program = build_program(findings, context)
     if fmt == "json":
         text = json.dumps(program.to_dict(), indent=2, ensure_ascii=False) + "\n"
@@ -130,12 +120,11 @@ def program_command(
     if output is None:
         typer.echo(text, nl=False)
         return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise _fail(
-            ProgramInputError(f"Cannot write {output} ({exc.strerror}).", hint="Check the path.")
-        ) from None
+    from hipcheck.outputs.atomic import atomic_write_text
+    from hipcheck.outputs.folder import output_file
+
+    with output_file(output, "the program", f"program.{'md' if fmt == 'markdown' else fmt}"):
+        atomic_write_text(output, text, "the program")
     typer.echo(f"Program written to {output}", err=True)
 
 
