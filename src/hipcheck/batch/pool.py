@@ -70,11 +70,9 @@ def _throttled(clip: str, send: Callable[[tuple], None]) -> Callable[[int, int |
 
 
 def _worker(conn: Connection, parent_pid: int) -> None:
-    """Worker loop: receive (job, out_dir, config, kw), analyse, send the status back."""
+    """Worker loop: receive (function, job, out_dir, config, kw), run it, send the result."""
     die_with_parent(parent_pid)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    from hipcheck.batch.runner import analyze_clip
-
     while True:
         try:
             task = conn.recv()
@@ -82,9 +80,9 @@ def _worker(conn: Connection, parent_pid: int) -> None:
             return
         if task is None:
             return
-        job, out_dir, config, kw = task
+        function, job, out_dir, config, kw = task
         progress = _throttled(job.clip_id, lambda m: conn.send(("frames", *m)))
-        status = analyze_clip(job, out_dir, config, progress=progress, **kw)
+        status = function(job, out_dir, config, progress=progress, **kw)
         conn.send(("done", status))
 
 
@@ -110,6 +108,7 @@ class LocalPool:
 
     def run(
         self,
+        function: Callable[..., dict[str, Any]],
         work: Sequence[tuple[Any, dict]],
         out_dir: str,
         config: Any,
@@ -118,6 +117,8 @@ class LocalPool:
     ) -> Iterator[dict[str, Any]]:
         """Yield each clip's status as it finishes; stop all workers when closed.
 
+        Each worker calls ``function(job, out_dir, config, progress=..., **kw)`` (a
+        module-level function: it is sent to the worker by reference) and
         ``crashed(job, exc)`` makes the status of a clip whose worker died.
         """
         ctx = mp.get_context("spawn")
@@ -127,7 +128,7 @@ class LocalPool:
             for _ in range(min(self.workers, len(todo))):
                 slots.append(self._start(ctx))
             for slot in slots:
-                self._assign(slot, todo, out_dir, config)
+                self._assign(slot, todo, function, out_dir, config)
             while any(s.job is not None for s in slots):
                 busy = [s for s in slots if s.job is not None]
                 ready = wait([s.conn for s in busy] + [s.process.sentinel for s in busy], 0.5)
@@ -150,7 +151,7 @@ class LocalPool:
                             slots[slots.index(slot)] = slot = fresh
                     if status is not None:
                         yield status
-                        self._assign(slot, todo, out_dir, config)
+                        self._assign(slot, todo, function, out_dir, config)
         finally:
             self._stop(slots)
 
@@ -163,14 +164,16 @@ class LocalPool:
         child.close()
         return _Slot(process, parent)
 
-    def _assign(self, slot: _Slot, todo: deque, out_dir: str, config: Any) -> None:
+    def _assign(
+        self, slot: _Slot, todo: deque, function: Callable, out_dir: str, config: Any
+    ) -> None:
         if not todo:
             slot.job = None
             return
         job, kw = todo.popleft()
         slot.job = job
         self.running.add(job.clip_id)
-        slot.conn.send((job, out_dir, config, kw))
+        slot.conn.send((function, job, out_dir, config, kw))
 
     def _receive(self, slot: _Slot, on_frames: FrameProgress | None) -> dict[str, Any] | None:
         try:

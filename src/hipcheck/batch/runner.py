@@ -567,6 +567,7 @@ def _run_locked(
         else:
             runner = LocalPool(n_workers)
             outcomes = runner.run(
+                analyze_clip,
                 work,
                 str(out),
                 config,
