@@ -69,6 +69,14 @@ def _throttled(clip: str, send: Callable[[tuple], None]) -> Callable[[int, int |
     return report
 
 
+def _send_or_exit(conn: Connection, message: tuple) -> None:
+    """Send to the coordinator; if it is gone, end this worker at once (write nothing)."""
+    try:
+        conn.send(message)
+    except (OSError, EOFError, ValueError):
+        os._exit(1)
+
+
 def _worker(conn: Connection, parent_pid: int) -> None:
     """Worker loop: receive (function, job, out_dir, config, kw), run it, send the result."""
     die_with_parent(parent_pid)
@@ -81,9 +89,9 @@ def _worker(conn: Connection, parent_pid: int) -> None:
         if task is None:
             return
         function, job, out_dir, config, kw = task
-        progress = _throttled(job.clip_id, lambda m: conn.send(("frames", *m)))
+        progress = _throttled(job.clip_id, lambda m: _send_or_exit(conn, ("frames", *m)))
         status = function(job, out_dir, config, progress=progress, **kw)
-        conn.send(("done", status))
+        _send_or_exit(conn, ("done", status))
 
 
 @dataclass

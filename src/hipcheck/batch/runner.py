@@ -586,7 +586,15 @@ def _run_locked(
                     log.write(f"run stopped: {err['message']} (no further clip was started)")
                     break
         except KeyboardInterrupt:
-            running = sorted(getattr(runner, "running", set()))
+            with contextlib.suppress(Exception):
+                outcomes.close()  # type: ignore[union-attr]  # stops the workers first
+            running = []
+            for clip_id in sorted(getattr(runner, "running", set())):
+                status = read_status(clips_dir(out) / clip_id) or {}
+                if status.get("status") == "ok":  # finished as the signal came
+                    finished.append(clip_id)
+                else:
+                    running.append(clip_id)
             started = len(finished) + result.failed + len(running)
             log.write(
                 f"run interrupted (Ctrl-C): no further clip was started; finished in this run: "
