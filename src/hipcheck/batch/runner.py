@@ -48,8 +48,8 @@ _INTERNAL_HINT = (
 )
 #: Dask's address schemes (distributed.comm registry)
 DASK_SCHEMES = ("tcp", "tls", "inproc", "ucx", "ws", "wss")
-#: seconds to wait for a Dask scheduler to answer
-DASK_CONNECT_TIMEOUT_S = 10
+#: seconds to wait for a Dask scheduler to answer (its handshake comes at once)
+DASK_CONNECT_TIMEOUT_S = 5
 
 
 def _video_facts(path: str) -> dict[str, Any]:
@@ -276,6 +276,46 @@ def check_scheduler(scheduler: str | None) -> None:
         raise UsageError(f"{scheduler!r} is not a Dask scheduler address.", hint)
 
 
+_DASK_HINT = (
+    "Check the address and that a Dask scheduler runs there: start one with `dask "
+    "scheduler` and workers with `dask worker ADDRESS --nthreads 1` (see docs/BATCH.md), "
+    "or use --scheduler local."
+)
+
+
+def probe_scheduler(scheduler: str, timeout_s: float = DASK_CONNECT_TIMEOUT_S) -> None:
+    """Check that a ``tcp://`` address answers like a Dask scheduler, within ``timeout_s``.
+
+    A Dask scheduler speaks first on a new TCP connection (its handshake), so a server
+    that stays silent (a web server waiting for a request) or hangs up is not one;
+    Dask's own client would wait for such a server without end.
+
+    Raises
+    ------
+    hipcheck.errors.HipcheckError
+        Nothing listens there, or what listens is not a Dask scheduler.
+    """
+    parts = urlsplit(scheduler)
+    if parts.scheme != "tcp":
+        return
+    try:
+        with socket.create_connection((parts.hostname, parts.port), timeout_s) as conn:
+            conn.settimeout(timeout_s)
+            try:
+                first = conn.recv(1)
+            except TimeoutError:
+                first = None
+    except OSError as exc:
+        raise HipcheckError(
+            f"Cannot reach a Dask scheduler at {scheduler} ({exc.strerror or exc}).", _DASK_HINT
+        ) from None
+    if not first:
+        what = "closed the connection" if first == b"" else f"sent nothing within {timeout_s:g} s"
+        raise HipcheckError(
+            f"{scheduler} answers, but not as a Dask scheduler (it {what}).", _DASK_HINT
+        )
+
+
 @contextlib.contextmanager
 def dask_client(scheduler: str, workers: int | None) -> Iterator[Any]:
     """Yield a Dask client: ``local`` starts a LocalCluster here, else connect to ADDRESS."""
@@ -296,15 +336,13 @@ def dask_client(scheduler: str, workers: int | None) -> Iterator[Any]:
             yield client
         return
     check_scheduler(scheduler)
+    probe_scheduler(scheduler)
     try:
         client = Client(scheduler, timeout=f"{DASK_CONNECT_TIMEOUT_S}s")
     except Exception as exc:  # noqa: BLE001 - any failure to connect is the same message
         reason = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
         raise HipcheckError(
-            f"Cannot reach a Dask scheduler at {scheduler} ({reason}).",
-            "Check the address and that a Dask scheduler runs there: start one with `dask "
-            "scheduler` and workers with `dask worker ADDRESS --nthreads 1` (see "
-            "docs/BATCH.md), or use --scheduler local.",
+            f"Cannot reach a Dask scheduler at {scheduler} ({reason}).", _DASK_HINT
         ) from None
     with client:
         yield client
@@ -504,6 +542,8 @@ def run_batch(
         raise UsageError(f"max_side must be positive, got {max_side}.")
     check_scheduler(scheduler)
     formats = select_formats(annotate=annotate, report=report)
+    if scheduler and scheduler != "local":
+        probe_scheduler(scheduler)  # before anything is written
     if manifest is not None:
         jobs = read_manifest(manifest)
     elif inputs:

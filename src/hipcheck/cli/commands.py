@@ -184,9 +184,13 @@ def analyze(
     config = _config(task=task, side=side, sex=sex, markers=markers, cutoff_hz=cutoff_hz)
     formats = select_formats(annotate=annotate, report=report_file)
     if video is not None:
+        from hipcheck.errors import HipcheckError
         from hipcheck.markers import check_marker_option
 
-        check_marker_option(config.markers)  # type: ignore[attr-defined]
+        try:
+            check_marker_option(config.markers)  # type: ignore[attr-defined]
+        except HipcheckError as exc:  # an option value: a usage error
+            raise UsageError(exc.message, exc.hint) from None
     # 2. the output folder (created, writable, not in use), then the work
     with OutputFolder(out_dir, managed=OUTPUT_NAMES, command="hipcheck analyze") as folder:
         data = _analysis(video, landmarks_file, config, model, max_side, progress)
