@@ -58,6 +58,31 @@ class Analysis:
         return save_analysis(AnalysisData.of(self, video), out_dir)
 
 
+def check_movie(path: str | Path) -> None:
+    """Refuse a still image or a clip shorter than :data:`MIN_FRAMES`, before the pose model.
+
+    Reads only the container (a probe), so the message says what is wrong with the file
+    ("a still image") instead of what the pose model later fails to find in it.
+
+    Raises
+    ------
+    hipcheck.errors.VideoError
+        The file is not a readable video.
+    hipcheck.errors.NotMeasurableError
+        A still image (an image format, or fewer than :data:`MIN_FRAMES` frames).
+    """
+    from hipcheck.io.video import probe_video
+
+    info = probe_video(path)
+    image = info.container == "image2" or info.container.endswith("_pipe")
+    if image or (info.n_frames is not None and info.n_frames < MIN_FRAMES):
+        what = "a still image" if image else f"a clip of only {info.n_frames} frame(s)"
+        raise NotMeasurableError(
+            f"{path} is {what}: a movement needs a video.",
+            "Film a video of the whole movement: 1-2 s standing still, then the repetitions.",
+        )
+
+
 def tracking_jumps(series: LandmarkSeries) -> np.ndarray:
     """Flag frames where the skeleton jumps (boolean per frame of ``series``).
 
@@ -315,6 +340,7 @@ def analyze_video(
 
     config = (config or AnalysisConfig()).with_(**options)
     check_marker_option(config.markers)  # a bad colour name fails before the pose pass
+    check_movie(path)
     series = extract_landmarks(
         path,
         model=model,

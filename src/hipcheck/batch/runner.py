@@ -114,7 +114,7 @@ def analyze_clip(
     from hipcheck.io.landmarks import load_landmarks, save_landmarks
     from hipcheck.outputs.folder import OutputFolder
     from hipcheck.outputs.writers import AnalysisData, write_outputs
-    from hipcheck.pipeline import analyze_landmarks, analyze_with_video
+    from hipcheck.pipeline import analyze_landmarks, analyze_with_video, check_movie
     from hipcheck.pose import extract_landmarks
 
     clip_dir = clips_dir(out_dir) / job.clip_id
@@ -149,6 +149,7 @@ def analyze_clip(
             if use_stored:
                 series = load_landmarks(landmarks)
             else:
+                check_movie(job.path)
                 series = extract_landmarks(
                     job.path, model=model, max_side=max_side, progress=progress
                 )
