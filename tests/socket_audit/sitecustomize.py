@@ -42,6 +42,11 @@ def _wrap_function(name):
 if _LOG:
     for _m in ("connect", "connect_ex", "sendto", "bind"):
         _wrap_method(_m)
-    for _f in ("getaddrinfo", "gethostbyname", "gethostbyname_ex", "gethostbyaddr",
-               "create_connection"):
+    for _f in (
+        "getaddrinfo",
+        "gethostbyname",
+        "gethostbyname_ex",
+        "gethostbyaddr",
+        "create_connection",
+    ):
         _wrap_function(_f)

@@ -86,9 +86,10 @@ def landmarks(
 ) -> None:
     """Extract pose landmarks (pixels, per frame, with timestamps) from a video."""
     from hipcheck.io.landmarks import save_landmarks
-    from hipcheck.outputs.folder import output_file
+    from hipcheck.outputs.folder import output_file, refuse_folder
     from hipcheck.pose import extract_landmarks
 
+    refuse_folder(output, "the landmark file", "landmarks.parquet")
     if output.suffix.lower() != ".parquet":
         raise UsageError(
             f"Landmarks are written as Parquet; {output.name!r} does not end in .parquet.",
@@ -268,10 +269,11 @@ def report(
     ] = None,
 ) -> None:
     """Write the clinician report (PDF or self-contained HTML) for an assessment."""
-    from hipcheck.outputs.folder import output_file
+    from hipcheck.outputs.folder import output_file, refuse_folder
     from hipcheck.outputs.load import load_analysis
     from hipcheck.reports import ReportOptions, report_format, write_report
 
+    refuse_folder(output, "the report", "report.pdf")
     fmt = report_format(output)
     options = ReportOptions(patient_id=patient, session_date=date)
     with output_file(output, "the report", f"report.{fmt}"):

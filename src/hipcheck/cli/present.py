@@ -11,7 +11,8 @@ traceback:
 - anything else is a bug in hipcheck (70): one line saying so; ``--verbose`` prints
   the traceback for the bug report.
 
-The standard output is flushed before the command returns, so ``hipcheck program >
+The standard output is flushed before the command returns, and its write errors are
+told apart from those of output files (:class:`StdoutError`), so ``hipcheck program >
 /dev/full`` fails here with a message instead of at interpreter exit.
 """
 
@@ -62,8 +63,47 @@ EXIT_CODES: tuple[tuple[int, str], ...] = (
     (EXIT_INTERRUPTED, "interrupted (Ctrl-C); batch: finished clips are kept"),
 )
 
+
+class StdoutError(OSError):
+    """Writing to the standard output failed (a full disk behind ``>``, a closed pipe)."""
+
+
+class _Stdout:
+    """The current ``sys.stdout``, with its write errors marked as :class:`StdoutError`."""
+
+    def write(self, text: str) -> int:
+        try:
+            return sys.stdout.write(text)
+        except OSError as exc:
+            raise StdoutError(exc.errno, exc.strerror) from None
+
+    def flush(self) -> None:
+        try:
+            sys.stdout.flush()
+        except OSError as exc:
+            raise StdoutError(exc.errno, exc.strerror) from None
+
+    def isatty(self) -> bool:
+        return sys.stdout.isatty()
+
+    def fileno(self) -> int:
+        return sys.stdout.fileno()
+
+    @property
+    def encoding(self) -> str:
+        return getattr(sys.stdout, "encoding", None) or "utf-8"
+
+
 err = Console(stderr=True)
-out = Console()
+out = Console(file=_Stdout())  # type: ignore[arg-type]
+
+
+def echo(text: str, nl: bool = True) -> None:
+    """Write plain text to the standard output (its failures become StdoutError)."""
+    stdout = _Stdout()
+    stdout.write(text + ("\n" if nl else ""))
+    stdout.flush()
+
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -116,7 +156,6 @@ def _click_control_flow() -> tuple[type[BaseException], ...]:
 
 _PASS_THROUGH = _click_control_flow()
 _OUTPUT_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EFBIG, getattr(errno, "EDQUOT", -1)}
-_STDOUT_ERRNOS = {errno.ENOSPC, errno.EPIPE, errno.EIO, errno.EBADF, errno.EFBIG}
 
 
 def _silence_stdout() -> None:
@@ -133,7 +172,7 @@ def _silence_stdout() -> None:
 
 def _os_error(exc: OSError) -> tuple[int, str, str | None]:
     """Return (exit status, message, hint) for an OSError that reached the CLI."""
-    if exc.filename is None and exc.errno in _STDOUT_ERRNOS:
+    if isinstance(exc, StdoutError):
         _silence_stdout()
         if exc.errno == errno.EPIPE:  # `hipcheck ... | head`: the reader left, not an error
             return EXIT_OUTPUT, "", None
@@ -145,7 +184,7 @@ def _os_error(exc: OSError) -> tuple[int, str, str | None]:
     if exc.errno in _OUTPUT_ERRNOS:
         from hipcheck.outputs.atomic import output_error
 
-        e = output_error(exc, exc.filename or "the output")
+        e = output_error(exc, exc.filename or "the output", "" if exc.filename else "an output")
         return EXIT_OUTPUT, e.message, e.hint
     where = f" {exc.filename}" if exc.filename else ""
     hints = {
@@ -201,7 +240,7 @@ def present_errors(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             result = func(*args, **kwargs)
-            sys.stdout.flush()
+            _Stdout().flush()
             return result
         except _PASS_THROUGH:
             raise

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -21,7 +22,13 @@ from hipcheck.cli.present import err
 def frame_progress(
     description: str, enabled: bool = True
 ) -> Iterator[Callable[[int, int | None], None]]:
-    """Yield a ``progress(done, total)`` callback drawing a rich progress bar of frames."""
+    """Yield a ``progress(done, total)`` callback drawing a rich progress bar of frames.
+
+    The description is shown as plain text (a file name with ``[...]`` or control
+    characters is not interpreted).
+    """
+    from hipcheck.sanitize import clean_id
+
     columns = (
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -31,7 +38,7 @@ def frame_progress(
         TimeRemainingColumn(),
     )
     with Progress(*columns, console=err, disable=not enabled, transient=False) as bar:
-        task = bar.add_task(description, total=None)
+        task = bar.add_task(escape(clean_id(description)), total=None)
 
         def update(done: int, total: int | None) -> None:
             bar.update(task, completed=done, total=total if total and total >= done else None)

@@ -83,6 +83,15 @@ def remove_empty(folders: Iterable[Path]) -> None:
             d.rmdir()
 
 
+def refuse_folder(path: Path, what: str = "the output", example: str = "output") -> None:
+    """Raise an :class:`OutputError` if ``path`` (meant for a file) is a folder."""
+    if Path(path).expanduser().is_dir():
+        raise OutputError(
+            f"{path} is a folder: {what} needs a file name.",
+            f"Give a file name, e.g. {Path(path) / example}.",
+        )
+
+
 @contextlib.contextmanager
 def output_file(
     path: str | os.PathLike[str],
@@ -105,11 +114,7 @@ def output_file(
         folder is not writable.
     """
     target = Path(path).expanduser()
-    if target.is_dir():
-        raise OutputError(
-            f"{target} is a folder: {what} needs a file name.",
-            f"Give a file name, e.g. {target / example}.",
-        )
+    refuse_folder(target, what, example)
     if not create_parent and not target.parent.is_dir():
         raise OutputError(
             f"The folder {target.parent} for {what} does not exist.",

@@ -99,8 +99,11 @@ class FolderLock:
             "command": self.command,
             "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, (json.dumps(info) + "\n").encode("utf-8"), 0)
+        try:  # who holds it, for the other run's message (a full disk leaves it empty)
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, (json.dumps(info) + "\n").encode("utf-8"), 0)
+        except OSError:
+            logger.info("could not record the lock owner in %s", self.path)
         self._fd = fd
         return self
 

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from hipcheck.cli.present import present_errors
+from hipcheck.cli.present import echo, present_errors
 from hipcheck.errors import HipcheckError, UsageError
 from hipcheck.model import SCHEMA_VERSION, Finding
 from hipcheck.program.mapping import build_program
@@ -118,7 +118,7 @@ def program_command(
     else:
         text = render_text(program)
     if output is None:
-        typer.echo(text, nl=False)
+        echo(text, nl=False)
         return
     from hipcheck.outputs.atomic import atomic_write_text
     from hipcheck.outputs.folder import output_file

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from hipcheck.cli.present import present_errors
+from hipcheck.cli.present import echo, present_errors
 from hipcheck.errors import UsageError
 from hipcheck.model import TASKS
 
@@ -90,7 +90,7 @@ def synth(
         except ValueError as exc:  # e.g. an output suffix no container matches
             raise UsageError(str(exc), "Use a file name ending in .mp4 (or .webm).") from None
         folder.commit()
-    typer.echo(
+    echo(
         f"Wrote {output} ({truth.n_frames} frames, {truth.size[0]}x{truth.size[1]}) "
         f"and {truth_path(output)}"
     )
@@ -101,7 +101,7 @@ def synth(
             if truth.side == "both"
             else f"FPPA {b['fppa_deg']:.1f}"
         )
-        typer.echo(
+        echo(
             f"  rep {rep['index'] + 1} ({rep['side']}) bottom {rep['bottom_s']:.2f} s: "
             f"{fppa_text}, pelvic drop {b['pelvic_drop_deg']:.1f}, "
             f"trunk lean {b['trunk_lean_deg']:.1f} deg, depth {b['depth']:.2f}"
