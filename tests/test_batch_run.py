@@ -455,3 +455,23 @@ def test_a_second_batch_on_the_same_folder_refuses(videos: Path, tmp_path: Path)
     assert str(out / ".hipcheck.lock") in message and "Traceback" not in message
     assert (out / "run.log").read_text().count("run start") == 1  # the second wrote nothing
     assert not (out / ".hipcheck.lock").exists()  # released when the first ended
+
+
+def test_batch_writes_reports_and_annotated_videos(
+    reference: Path, videos: Path, tmp_path: Path
+) -> None:
+    """Asking for reports on done clips recomputes them from their landmarks (no model)."""
+    out = tmp_path / "out"
+    shutil.copytree(reference, out)
+    result = run_batch([videos], out, workers=1, annotate=True, report="html", progress=False)
+    assert (result.done, result.skipped, result.failed) == (3, 0, 0), result.failures
+    for folder in (out / "clips").iterdir():
+        names = {p.name for p in folder.iterdir()}
+        assert {"annotated.mp4", "report.html", "status.json"} <= names
+        assert sorted(read_status(folder)["outputs"]) == sorted(
+            ["json", "csv", "landmarks", "kinematics", "annotated", "html"]
+        )
+        assert "Key frames" in (folder / "report.html").read_text()
+    assert_same_tables(reference, out, drop=("analysed_from",))
+    again = run_batch([videos], out, workers=1, annotate=True, report="html", progress=False)
+    assert (again.done, again.skipped) == (0, 3)  # nothing more to do

@@ -133,3 +133,31 @@ def test_landmarks_command(tmp_path):
     result = runner.invoke(app, ["landmarks", str(SAMPLE), "-o", str(out), "--no-progress"])
     assert result.exit_code == 0, result.output
     assert "with a person" in result.output and out.is_file()
+
+
+@pytest.mark.slow
+def test_analyze_outputs_one_set_and_report_checks_the_clip(tmp_path):
+    """--annotate --report in one run; a re-run without them removes them; --video pairs."""
+    out = tmp_path / "out"
+    args = ["analyze", str(SAMPLE), "--out", str(out), "--no-progress", "--max-side", "320"]
+    result = runner.invoke(app, [*args, "--annotate", "--report", "pdf"])
+    assert result.exit_code == 0, result.output
+    names = {p.name for p in out.iterdir()}
+    assert names == {"assessment.json", "reps.csv", "landmarks.parquet", "kinematics.parquet",
+                     "annotated.mp4", "report.pdf"}  # fmt: skip
+    assert (out / "report.pdf").read_bytes().startswith(b"%PDF")
+    # the same clip: key frames drawn; another clip: refused, nothing written
+    ok = runner.invoke(app, ["report", str(out), "-o", str(tmp_path / "r.html"), "--video",
+                             str(SAMPLE)])  # fmt: skip
+    assert ok.exit_code == 0, ok.output
+    assert (tmp_path / "r.html").read_text().count('src="data:image/png;base64,') >= 2
+    other = REPO / "sample_videos" / "double_leg_squat.mp4"
+    bad = runner.invoke(app, ["report", str(out), "-o", str(tmp_path / "x.html"), "--video",
+                              str(other)])  # fmt: skip
+    assert bad.exit_code == 1 and "is not the clip" in " ".join(bad.output.split())
+    assert not (tmp_path / "x.html").exists()
+    # a re-run from the stored landmarks without --annotate/--report: no stale files
+    again = runner.invoke(app, ["analyze", "--landmarks", str(out / "landmarks.parquet"),
+                                "--out", str(out)])  # fmt: skip
+    assert again.exit_code == 0, again.output
+    assert {p.name for p in out.iterdir()} == names - {"annotated.mp4", "report.pdf"}
