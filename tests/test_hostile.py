@@ -349,6 +349,13 @@ def _batch_full_check(ctx: Ctx, output: str) -> None:
     assert "internal" not in output
 
 
+def _escape_in_source(ctx: Ctx) -> None:
+    series, _ = make_series(Plan(side="left", reps=2))
+    series.source = "clip\x1b]0;pwned\x07\x1b[2J.mp4"
+    series.video = {**series.video, "path": series.source}
+    save_landmarks(series, ctx.tmp / "esc.parquet")
+
+
 def _two_people(ctx: Ctx) -> None:
     series, _ = make_series(Plan(side="left", reps=2))
     jump = np.zeros(series.n_frames, dtype=bool)
@@ -523,6 +530,9 @@ CASES: list[Case] = [
     Case("lm-not-parquet", ("analyze", "--landmarks", "{tmp}/bad.parquet", "--out", OUT), 1,
          "not a readable Parquet",
          setup=lambda ctx: (ctx.tmp / "bad.parquet").write_text("hello"), absent=("out",)),
+    Case("lm-escape-sequence-in-video-path", ("analyze", "--landmarks", "{tmp}/esc.parquet",
+                                              "--out", OUT), 0, "clip]0;pwned[2J.mp4",
+         setup=_escape_in_source),
     Case("lm-two-people-message-channel", ("analyze", "--landmarks", "{tmp}/two.parquet",
                                            "--out", OUT), 0, "another person may be in view",
          setup=_two_people),

@@ -264,7 +264,7 @@ def analyse_file(
     video = _optional(
         notes,
         "annotated video",
-        lambda: _annotated_mp4(path, analysis, config.sex, phase("Drawing the annotated video")),
+        lambda: _annotated_mp4(path, analysis, phase("Drawing the annotated video")),
     )
     kin = analysis.kinematics.copy()
     kin.attrs = {}
@@ -307,20 +307,17 @@ def _key_frame_pngs(path: str | Path, landmarks: Any, analysis: Any) -> list[byt
     return [image_png(f) for f in frames]
 
 
-def _annotated_mp4(path: str | Path, analysis: Any, sex: str, progress: ProgressFn | None) -> bytes:
-    from hipcheck.reports.annotate import write_annotated_video
+def _annotated_mp4(path: str | Path, analysis: Any, progress: ProgressFn | None) -> bytes:
+    """Return the annotated video, drawn by the output layer's writer (as CLI and batch).
+
+    The FPPA bands follow the sex in the assessment's options.
+    """
+    from hipcheck.outputs.writers import WRITERS, AnalysisData, OutputOptions
 
     with tempfile.TemporaryDirectory(prefix="hipcheck-video-") as tmp:
         out = Path(tmp) / "annotated.mp4"
-        write_annotated_video(
-            path,
-            analysis.landmarks,
-            analysis.kinematics,
-            analysis.assessment,
-            out,
-            sex=sex,
-            progress=progress,
-        )
+        data = AnalysisData.of(analysis, path)
+        WRITERS["annotated"].write(data, out, OutputOptions(progress=progress))
         return out.read_bytes()
 
 

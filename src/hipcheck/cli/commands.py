@@ -205,7 +205,9 @@ def analyze(
         with frame_progress("Annotating", progress and annotate) as update:
             write_outputs(folder, data, formats, OutputOptions(progress=update))
         paths = folder.commit()
-    print_assessment(data.assessment, out)
+    from hipcheck.reports import bounded
+
+    print_assessment(bounded(data.assessment), out)  # no control characters reach the terminal
     program = data.assessment.program
     if program:
         out.print(
