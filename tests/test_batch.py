@@ -285,3 +285,17 @@ def test_crashed_worker_becomes_a_failed_row_and_is_retried(tmp_path: Path) -> N
     assert (row["status"], row["error_code"]) == ("failed", "worker_crashed")
     assert "terminated abruptly" in row["error_message"] and row["error_hint"]
     assert _needs_work(job, str(out), AnalysisConfig(), False, False) == {"from_landmarks": False}
+
+
+def test_videos_inside_the_output_folder_are_not_inputs(tmp_path: Path) -> None:
+    """With --annotate, results hold .mp4 files: a re-run must not take them as clips."""
+    from hipcheck.batch import run_batch
+
+    study = tmp_path / "study"
+    touch(study / "out" / "clips" / "a-1" / "annotated.mp4")
+    with pytest.raises(BatchInputError, match="inside the output folder"):
+        run_batch([study], study / "out", progress=False)
+    assert not (study / "out" / "run.log").exists()
+    touch(study / "s01.mp4", "not a video")
+    result = run_batch([study], study / "out", workers=1, progress=False)
+    assert result.total == 1 and result.failures[0]["path"].endswith("s01.mp4")

@@ -24,7 +24,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from hipcheck import __version__
-from hipcheck.batch.discover import ClipJob, discover_inputs, read_manifest
+from hipcheck.batch.discover import BatchInputError, ClipJob, discover_inputs, read_manifest
 from hipcheck.batch.files import (
     LANDMARKS,
     STATUS_VERSION,
@@ -551,6 +551,14 @@ def run_batch(
         jobs = discover_inputs(inputs)
     else:
         raise UsageError("No inputs given.", "Pass files, folders or globs, or --manifest.")
+    target = Path(out_dir).expanduser().resolve()
+    # an output folder inside a scanned folder must not feed its own annotated videos back
+    jobs = [j for j in jobs if manifest is not None or not Path(j.path).is_relative_to(target)]
+    if not jobs:
+        raise BatchInputError(
+            f"The only videos found are inside the output folder {target}.",
+            "Point the inputs at the recordings, or write the results elsewhere (--out).",
+        )
     config = config or AnalysisConfig()
     out = _prepare_out_dir(out_dir)
     with FolderLock(out, "hipcheck batch"):
