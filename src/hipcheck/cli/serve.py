@@ -134,7 +134,7 @@ def app_command(
     ] = False,
     verbose: Annotated[bool, typer.Option("--verbose", help="Log what the app does.")] = False,
 ) -> None:
-    """Start the app in your browser's reach: local only, no usage statistics, offline.
+    """Start the app on this machine: local only, no usage statistics, offline.
 
     Open the printed URL (http://localhost:8501 by default). Stop with Ctrl-C.
     """
