@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -25,6 +25,10 @@ from hipcheck.cli.present import (
 )
 from hipcheck.cli.progress import frame_progress
 from hipcheck.errors import UsageError
+
+if TYPE_CHECKING:
+    from hipcheck.config import AnalysisConfig
+    from hipcheck.outputs.writers import AnalysisData
 
 app = typer.Typer(
     name="hipcheck",
@@ -109,7 +113,7 @@ def landmarks(
     )
 
 
-def _config(**fields: object) -> object:
+def _config(**fields: object) -> AnalysisConfig:
     """Return the :class:`AnalysisConfig` of the options, or a usage error."""
     from hipcheck.config import AnalysisConfig
 
@@ -189,7 +193,7 @@ def analyze(
         from hipcheck.markers import check_marker_option
 
         try:
-            check_marker_option(config.markers)  # type: ignore[attr-defined]
+            check_marker_option(config.markers)
         except HipcheckError as exc:  # an option value: a usage error
             raise UsageError(exc.message, exc.hint) from None
     # 2. the output folder (created, writable, not in use), then the work
@@ -223,11 +227,11 @@ def analyze(
 def _analysis(
     video: Path | None,
     landmarks_file: Path | None,
-    config: object,
+    config: AnalysisConfig,
     model: Path | None,
     max_side: int | None,
     progress: bool,
-) -> object:
+) -> AnalysisData:
     """Run the analysis of a video (pose model) or of saved landmarks; return AnalysisData."""
     from hipcheck.outputs.load import pick_video
     from hipcheck.outputs.writers import AnalysisData
@@ -235,13 +239,13 @@ def _analysis(
 
     if video is not None:
         with frame_progress(f"Pose {video.name}", progress) as update:
-            result = analyze_video(video, config, model=model, max_side=max_side, progress=update)  # type: ignore[arg-type]
+            result = analyze_video(video, config, model=model, max_side=max_side, progress=update)
         return AnalysisData.of(result, video)
     from hipcheck.io.landmarks import load_landmarks
 
     assert landmarks_file is not None
     series = load_landmarks(landmarks_file)
-    result = analyze_landmarks(series, config)  # type: ignore[arg-type]
+    result = analyze_landmarks(series, config)
     clip, note = pick_video(series.video)
     data = AnalysisData.of(result, clip)
     data.video_note = note
