@@ -195,7 +195,7 @@ def read_manifest(manifest: str | Path) -> list[ClipJob]:
             raise BatchInputError(f"{manifest}, line {i}: empty path.", "Fill in or drop the row.")
         p = Path(raw).expanduser()
         p = p if p.is_absolute() else root / p
-        job = _job(p, raw, {k: strip_control(v).strip() for k, v in row.items()})
+        job = _job(p, raw, {str(k): strip_control(v).strip() for k, v in row.items()})
         if job.path in seen:
             raise BatchInputError(
                 f"{manifest}, lines {seen[job.path]} and {i} name the same video {raw}.",

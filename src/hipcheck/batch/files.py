@@ -63,7 +63,7 @@ def reset_clip_dir(clip_dir: Path, *, keep_landmarks: bool) -> None:
 
 def clean_leftovers(folder: Path) -> list[str]:
     """Remove temporary files and staging folders of interrupted writes; return their names."""
-    removed = []
+    removed: list[str] = []
     if not folder.is_dir():
         return removed
     for p in folder.iterdir():

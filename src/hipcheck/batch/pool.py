@@ -27,7 +27,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any
@@ -122,7 +122,7 @@ class LocalPool:
         config: Any,
         on_frames: FrameProgress | None,
         crashed: Callable[[Any, BaseException], dict[str, Any]],
-    ) -> Iterator[dict[str, Any]]:
+    ) -> Generator[dict[str, Any], None, None]:
         """Yield each clip's status as it finishes; stop all workers when closed.
 
         Each worker calls ``function(job, out_dir, config, progress=..., **kw)`` (a

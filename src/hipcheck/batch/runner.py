@@ -17,7 +17,7 @@ import os
 import socket
 import time
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -238,7 +238,7 @@ class SerialRunner:
         out_dir: str,
         config: AnalysisConfig,
         on_frames: FrameProgress | None,
-    ) -> Iterator[dict[str, Any]]:
+    ) -> Generator[dict[str, Any], None, None]:
         """Yield each clip's status as it finishes."""
         for job, kw in work:
             progress = None
@@ -355,7 +355,7 @@ def _run_dask(
     config: AnalysisConfig,
     scheduler: str,
     workers: int | None,
-) -> Iterator[dict[str, Any]]:
+) -> Generator[dict[str, Any], None, None]:
     from distributed import KilledWorker, as_completed
 
     with dask_client(scheduler, workers) as client:
@@ -607,6 +607,7 @@ def _run_locked(
         )
         bar.advance(result.skipped)
         runner: Any
+        outcomes: Generator[dict[str, Any], None, None]
         if scheduler:
             runner = None
             outcomes = _run_dask(work, str(out), config, scheduler, workers)
@@ -636,7 +637,7 @@ def _run_locked(
                     break
         except KeyboardInterrupt:
             with contextlib.suppress(Exception):
-                outcomes.close()  # type: ignore[union-attr]  # stops the workers first
+                outcomes.close()  # stops the workers first
             running = []
             for clip_id in sorted(getattr(runner, "running", set())):
                 status = read_status(clips_dir(out) / clip_id) or {}
@@ -655,7 +656,7 @@ def _run_locked(
             raise
         finally:
             with contextlib.suppress(Exception):
-                outcomes.close()  # type: ignore[union-attr]
+                outcomes.close()
             for clip_id in getattr(runner, "running", ()):  # stopped mid-clip
                 clean_leftovers(clips_dir(out) / clip_id)
             reps, clips = build_tables(jobs, out)

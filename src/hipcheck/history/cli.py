@@ -18,6 +18,8 @@ from hipcheck.model import Assessment
 from hipcheck.sanitize import clean_id
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from hipcheck.history.compare import Comparison
     from hipcheck.history.db import HistoryStore
 
@@ -136,6 +138,7 @@ def delete(
             info = store.get_session(session)
             what = f"session {session} of {clean_id(info.person)!r} ({info.date.isoformat()})"
         else:
+            assert person is not None  # one of the two was given
             n = len(store.list_sessions(person))
             what = f"{clean_id(person)!r} and all their data ({n} session(s))"
         if not yes and not typer.confirm(f"Delete {what}?", err=True):
@@ -143,7 +146,7 @@ def delete(
             raise typer.Exit(1)
         if session is not None:
             store.delete_session(session)
-        else:
+        elif person is not None:
             store.delete_person(person)
         out.print(f"Deleted {what}.", highlight=False, markup=False)
 
@@ -192,7 +195,7 @@ def print_comparison(cmp: Comparison, label_a: str, label_b: str) -> None:
     out.print(cmp.note, highlight=False, markup=False)
 
 
-def _save_plot(df: object, path: Path, title: str) -> None:
+def _save_plot(df: pd.DataFrame, path: Path, title: str) -> None:
     from hipcheck.history.plots import plot_trend
     from hipcheck.outputs.atomic import atomic_path
 
@@ -260,6 +263,7 @@ def compare(
                     "See the sessions with `hipcheck history list --person ID`.",
                 )
         else:
+            assert person is not None  # checked above: a person or sessions
             infos = store.list_sessions(person)[-2:]
             if len(infos) < 2:
                 raise HipcheckError(
