@@ -177,10 +177,16 @@ class Case:
     absent: tuple[str, ...] = ()
     check: Callable[[Ctx, str], None] | None = None
     root: bool = False
+    nonroot: bool = False
 
 
 def _v(name: str) -> str:
     return "{base}/videos/" + name
+
+
+def _no_write(folder: Path) -> None:
+    folder.mkdir()
+    folder.chmod(0o555)
 
 
 def _lock(ctx: Ctx) -> None:
@@ -425,6 +431,9 @@ CASES: list[Case] = [
          "is a file", setup=lambda ctx: (ctx.tmp / "f").write_text("x")),
     Case("out-read-only-disk", ("analyze", "--landmarks", LM, "--out", "{tmp}/ro/out"), 3,
          "read-only", setup=lambda ctx: ctx.mount("ro", ro=True), root=True),
+    Case("out-no-permission", ("analyze", "--landmarks", LM, "--out", "{tmp}/locked/out"), 3,
+         "permission denied", setup=lambda ctx: _no_write(ctx.tmp / "locked"),
+         absent=("locked/out",), nonroot=True),
     Case("out-full-disk", ("analyze", "--landmarks", LM, "--out", "{tmp}/disk/out"), 3,
          "disk is full", setup=_fresh_full, absent=("disk/out",), root=True),
     Case("out-full-disk-keeps-previous-run", ("analyze", "--landmarks", LM, "--out",
@@ -628,6 +637,8 @@ def ctx(tmp_path: Path, base: Path) -> Iterator[Ctx]:
 def test_hostile(case: Case, ctx: Ctx) -> None:
     if case.root and os.geteuid() != 0:
         pytest.skip("needs root to mount a small or read-only tmpfs")
+    if case.nonroot and os.geteuid() == 0:
+        pytest.skip("root ignores file permissions (the read-only disk cases cover it)")
     if case.setup:
         case.setup(ctx)
     args = [
