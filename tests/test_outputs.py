@@ -52,6 +52,14 @@ def test_output_set_commit_marker_last_stale_removed_others_kept(tmp_path: Path)
     assert (out / "notes.txt").read_text() == "old notes.txt"
 
 
+def test_a_folder_without_a_previous_set_loses_nothing(tmp_path: Path) -> None:
+    (tmp_path / "report.pdf").write_text("the user's own report")
+    with OutputFolder(tmp_path, managed={"assessment.json", "report.pdf"}) as folder:
+        folder.path("assessment.json").write_text("new")
+        folder.commit()
+    assert (tmp_path / "report.pdf").read_text() == "the user's own report"
+
+
 def test_output_set_failure_keeps_the_previous_set_and_removes_new_folders(
     tmp_path: Path,
 ) -> None:

@@ -9,7 +9,9 @@ moves them into place with renames only:
 1. the completeness marker of the previous run (``assessment.json``) is removed first,
    so during the commit the folder never looks complete;
 2. outputs of a previous run that this run does not rewrite (an old ``report.pdf`` or
-   ``annotated.mp4``) are removed, so nothing stale sits beside the new results;
+   ``annotated.mp4``) are removed, so nothing stale sits beside the new results (only
+   when the folder held a previous set, i.e. its marker: in any other folder a file
+   that happens to be called ``report.pdf`` is the user's and stays);
 3. every staged file is renamed into place, the marker last.
 
 If anything fails before the commit (no person in the clip, a full disk, Ctrl-C), the
@@ -229,10 +231,12 @@ class OutputFolder:
         order = sorted(n for n in staged if n != self.marker)
         if self.marker in staged:
             order.append(self.marker)
+        previous = (self.folder / self.marker).is_file()
         try:
             (self.folder / self.marker).unlink(missing_ok=True)
-            for name in self.managed - staged.keys():
-                (self.folder / name).unlink(missing_ok=True)
+            if previous:  # a folder without the marker holds no earlier set: touch nothing
+                for name in self.managed - staged.keys():
+                    (self.folder / name).unlink(missing_ok=True)
             for name in order:
                 os.replace(staged[name], self.folder / name)
                 self.committed[name] = self.folder / name
