@@ -438,9 +438,5 @@ def report_bytes(result: StoredResult, assessment: Assessment, fmt: str) -> byte
     """Return the clinician report (``html`` or ``pdf``) for a result."""
     from hipcheck.reports import ReportOptions, render_report_bytes
 
-    options = ReportOptions(
-        kinematics=result.kinematics,
-        key_frames=key_frame_images(result),
-        sex=(assessment.options or {}).get("sex"),
-    )
+    options = ReportOptions(kinematics=result.kinematics, key_frames=key_frame_images(result))
     return render_report_bytes(assessment, fmt, options)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import math
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -92,7 +93,14 @@ def load_assessment(path: str | os.PathLike[str]) -> Assessment:
     """
     file = assessment_file(path)
     doc = read_json_document(file)
+    read_document: Callable[..., Assessment] | None
+    try:  # the schema-2 model reads (and upgrades) every version; remove once merged
+        from hipcheck.assessment.load import load_assessment as read_document
+    except ImportError:
+        read_document = None
     try:
+        if read_document is not None:
+            return read_document(doc, source=str(file))
         return Assessment.from_dict(doc)
     except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
         reason = str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
@@ -247,7 +255,7 @@ def load_analysis(
         from hipcheck.io.landmarks import load_landmarks
 
         landmarks = load_landmarks(folder / "landmarks.parquet")
-    clip, note = pick_video(assessment.video, video)
+    clip, note = pick_video(assessment.to_dict().get("video") or {}, video)
     if clip is not None and landmarks is None:
         clip, note = None, "Key frames were left out: landmarks.parquet is missing."
     return AnalysisData(assessment, kinematics, landmarks, video=clip, video_note=note)

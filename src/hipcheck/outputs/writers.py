@@ -91,7 +91,6 @@ class AnalysisData:
             base,
             kinematics=self.kinematics if base.kinematics is None else base.kinematics,
             key_frames=list(base.key_frames) or frames,
-            sex=base.sex if base.sex is not None else (self.assessment.options or {}).get("sex"),
             notes=notes,
         )
 
@@ -168,6 +167,7 @@ def _write_kinematics(data: AnalysisData, path: Path, options: OutputOptions) ->
 
 
 def _write_annotated(data: AnalysisData, path: Path, options: OutputOptions) -> None:
+    from hipcheck.reports import assessment_sex
     from hipcheck.reports.annotate import write_annotated_video
 
     if data.video is None or data.landmarks is None or data.kinematics is None:
@@ -176,7 +176,7 @@ def _write_annotated(data: AnalysisData, path: Path, options: OutputOptions) -> 
             + (f": {data.video_note}" if data.video_note else "."),
             "Pass the video file (hipcheck analyze VIDEO --annotate).",
         )
-    sex = (data.assessment.options or {}).get("sex")
+    sex = assessment_sex(data.assessment)
     with atomic_path(path, "annotated.mp4") as tmp:
         write_annotated_video(
             data.video,

@@ -50,8 +50,6 @@ class ReportOptions:
     patient_id, session_date
         Shown as entered (control characters removed); both optional, at most
         :data:`MAX_FIELD_CHARS` characters.
-    sex
-        FPPA bands (default ``assessment.options["sex"]``, else unspecified).
     notes
         Plain-language notes about the report itself (e.g. why key frames are missing).
 
@@ -65,7 +63,6 @@ class ReportOptions:
     key_frames: Sequence[np.ndarray] = ()
     patient_id: str | None = None
     session_date: str | None = None
-    sex: str | None = None
     notes: Sequence[str] = field(default_factory=tuple)
 
     def __post_init__(self) -> None:
@@ -86,12 +83,20 @@ class ReportOptions:
         object.__setattr__(self, "notes", tuple(strip_control(n) for n in self.notes))
 
 
+def assessment_sex(assessment: Assessment) -> str | None:
+    """Return the sex whose FPPA bands the assessment was rated with (None: not given).
+
+    The one place that knows where the model keeps it (the analysis options).
+    """
+    return (assessment.options or {}).get("sex")
+
+
 def _cap(value: Any) -> Any:
     if isinstance(value, str):
         text = strip_control(value)
         return text if len(text) <= MAX_TEXT_CHARS else text[: MAX_TEXT_CHARS - 1] + "\u2026"
-    if isinstance(value, list):
-        return [_cap(v) for v in value]
+    if isinstance(value, list | tuple):
+        return type(value)(_cap(v) for v in value)
     if isinstance(value, dict):
         return {k: _cap(v) for k, v in value.items()}
     return value
@@ -203,6 +208,7 @@ __all__ = [
     "SUFFIXES",
     "WRITERS",
     "ReportFormatError",
+    "assessment_sex",
     "ReportOptions",
     "bounded",
     "render_report_bytes",

@@ -65,17 +65,16 @@ def render_html(assessment: Assessment, options: ReportOptions | None = None) ->
         The analysis to report (texts longer than
         :data:`hipcheck.reports.MAX_TEXT_CHARS` are cut).
     options
-        Kinematics (time-series plot), key frames, patient id, date, sex and notes.
+        Kinematics (time-series plot), key frames, patient id, date and notes. The
+        FPPA bands follow the assessment's sex.
     """
     from hipcheck import __version__
-    from hipcheck.reports import ReportOptions, bounded
+    from hipcheck.reports import ReportOptions, assessment_sex, bounded
 
     opts = options or ReportOptions()
     assessment = bounded(assessment)
-    report = build_report(
-        assessment, patient_id=opts.patient_id, session_date=opts.session_date, sex=opts.sex
-    )
-    sex = opts.sex if opts.sex is not None else (assessment.options or {}).get("sex")
+    report = build_report(assessment, patient_id=opts.patient_id, session_date=opts.session_date)
+    sex = assessment_sex(assessment)
     plots = []
     kinematics = opts.kinematics
     if kinematics is not None and len(kinematics):

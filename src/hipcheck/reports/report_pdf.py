@@ -409,17 +409,15 @@ def render_pdf_bytes(
         :data:`hipcheck.reports.MAX_TEXT_CHARS` are cut).
     options
         Kinematics (time-series plot), key frames (at most three are shown), patient
-        id, date, sex and notes.
+        id, date and notes. The FPPA bands follow the assessment's sex.
     """
-    from hipcheck.reports import ReportOptions, bounded
+    from hipcheck.reports import ReportOptions, assessment_sex, bounded
 
     opts = options or ReportOptions()
     assessment = bounded(assessment)
     patient_id = opts.patient_id
-    report = build_report(
-        assessment, patient_id=patient_id, session_date=opts.session_date, sex=opts.sex
-    )
-    sex = opts.sex if opts.sex is not None else (assessment.options or {}).get("sex")
+    report = build_report(assessment, patient_id=patient_id, session_date=opts.session_date)
+    sex = assessment_sex(assessment)
     plot_png = None
     if opts.kinematics is not None and len(opts.kinematics):
         fig = plot_timeseries(opts.kinematics, assessment, sex=sex, panel_height_in=1.3)
