@@ -1,12 +1,14 @@
-"""hipcheck's Streamlit app: ``streamlit run app.py``.
+"""hipcheck's Streamlit app in a checkout: ``streamlit run app.py``.
 
-A thin entry point: the page lives in :mod:`hipcheck.app.main`. Everything runs on this
-machine (``.streamlit/config.toml`` turns usage statistics off).
+A thin entry point: the pages live in :mod:`hipcheck.app.entry`. Prefer ``hipcheck app``,
+which starts the same pages with the privacy settings (local address only, no usage
+statistics, no external lookups) passed on the command line, so they hold from any
+folder; ``.streamlit/config.toml`` carries the same settings for ``streamlit run`` from
+this folder.
 """
 
 from __future__ import annotations
 
-import logging
 import sys
 from pathlib import Path
 
@@ -14,28 +16,9 @@ ROOT = Path(__file__).resolve().parent
 if (ROOT / "src" / "hipcheck").is_dir() and str(ROOT / "src") not in sys.path:
     sys.path.insert(0, str(ROOT / "src"))  # a checkout that was not pip-installed
 
-import streamlit as st  # noqa: E402
+from hipcheck.app.entry import analyse_clip, live_webcam, run_app  # noqa: E402
 
-from hipcheck.app import live_page, main  # noqa: E402
-
-
-def analyse_clip() -> None:
-    """Page: upload a clip (or pick a sample) and see the analysis."""
-    main.run(samples_dir=ROOT / "sample_videos")
-
-
-def live_webcam() -> None:
-    """Page: live webcam mode (skeleton, angles, reps and cues in real time)."""
-    live_page.run()
-
+__all__ = ["analyse_clip", "live_webcam"]
 
 if __name__ == "__main__":
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    st.set_page_config(page_title="hipcheck", layout="wide")
-    page = st.navigation(
-        [
-            st.Page(analyse_clip, title="Analyse a clip", icon=":material/movie:", default=True),
-            st.Page(live_webcam, title="Live webcam", icon=":material/videocam:"),
-        ]
-    )
-    page.run()
+    run_app(samples_dir=ROOT / "sample_videos")

@@ -254,10 +254,11 @@ def test_cli_user_errors_are_messages_not_tracebacks(tmp_path: Path) -> None:
     assert res.exit_code == 1
     assert "Input not found" in res.output and "Traceback" not in res.output
     res = runner.invoke(_app(), ["batch", "--out", str(tmp_path / "o")])
-    assert res.exit_code == 1 and "No inputs" in res.output
+    assert res.exit_code == 2 and "No inputs" in res.output  # usage error
     touch(tmp_path / "a.mp4")
     res = runner.invoke(_app(), ["batch", str(tmp_path / "a.mp4"), "--side", "middle"])
-    assert res.exit_code == 1 and "side must be" in res.output
+    assert res.exit_code == 2 and "side must be" in res.output
+    assert not (tmp_path / "o").exists()  # nothing was created for a failed start
 
 
 def test_run_batch_accepts_one_path_and_rejects_two_input_kinds(tmp_path: Path) -> None:
@@ -284,3 +285,17 @@ def test_crashed_worker_becomes_a_failed_row_and_is_retried(tmp_path: Path) -> N
     assert (row["status"], row["error_code"]) == ("failed", "worker_crashed")
     assert "terminated abruptly" in row["error_message"] and row["error_hint"]
     assert _needs_work(job, str(out), AnalysisConfig(), False, False) == {"from_landmarks": False}
+
+
+def test_videos_inside_the_output_folder_are_not_inputs(tmp_path: Path) -> None:
+    """With --annotate, results hold .mp4 files: a re-run must not take them as clips."""
+    from hipcheck.batch import run_batch
+
+    study = tmp_path / "study"
+    touch(study / "out" / "clips" / "a-1" / "annotated.mp4")
+    with pytest.raises(BatchInputError, match="inside the output folder"):
+        run_batch([study], study / "out", progress=False)
+    assert not (study / "out" / "run.log").exists()
+    touch(study / "s01.mp4", "not a video")
+    result = run_batch([study], study / "out", workers=1, progress=False)
+    assert result.total == 1 and result.failures[0]["path"].endswith("s01.mp4")

@@ -8,6 +8,7 @@ and a mixed folder of good and bad files.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -313,3 +314,164 @@ def test_ctrl_c_keeps_finished_clips(reference: Path, videos: Path) -> None:
     for row in clips[clips["status"] == "ok"].to_dict("records"):
         pd.read_parquet(out / "clips" / row["clip_id"] / "kinematics.parquet")
     assert "interrupted" in (out / "run.log").read_text()
+
+
+def _copies(videos: Path, root: Path, times: int) -> Path:
+    """A folder with ``times`` copies of every clip (distinct files: distinct clip ids)."""
+    for k in range(times):
+        for rel in CLIPS:
+            dst = root / f"copy{k}" / rel
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(videos / rel, dst)
+    return root
+
+
+def _wait_for(condition, proc: subprocess.Popen, timeout_s: float = 120) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert proc.poll() is None, "the batch ended before the test could act"
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def test_killing_the_batch_leaves_no_worker_behind(videos: Path, tmp_path: Path) -> None:
+    psutil = pytest.importorskip("psutil")
+    out = tmp_path / "out"
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+    cmd = _cli_cmd(str(videos), "--out", str(out), "--workers", "2", "--no-progress")
+    proc = subprocess.Popen(cmd, env=env, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    parent = psutil.Process(proc.pid)
+    try:
+        # both workers are busy with a clip (their folders exist), plus the resource tracker
+        _wait_for(lambda: len(list((out / "clips").glob("*"))) >= 2, proc)
+        family = parent.children(recursive=True)
+        workers = [p for p in family if "spawn_main" in " ".join(p.cmdline())]
+        assert len(workers) >= 2, [p.cmdline() for p in family]
+        assert any("resource_tracker" in " ".join(p.cmdline()) for p in family)
+        statuses = sorted(out.glob("clips/*/status.json"))
+        proc.send_signal(signal.SIGKILL)  # no chance to clean up
+        proc.wait(timeout=30)
+        gone, alive = psutil.wait_procs(family, timeout=15)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert not alive, [p.cmdline() for p in alive]
+    assert len(gone) == len(family)
+    # the workers ended without writing anything (no clip marked failed by a dying worker)
+    assert sorted(out.glob("clips/*/status.json")) == statuses
+
+
+def _orphan_tree(flag: Path) -> None:  # runs in a spawned "parent" process
+    import multiprocessing as mp
+
+    ctx = mp.get_context("spawn")
+    child = ctx.Process(target=_child_that_dies_with_parent, args=(os.getpid(), flag))
+    child.start()
+    time.sleep(60)
+
+
+def _child_that_dies_with_parent(parent_pid: int, flag: Path) -> None:
+    from hipcheck.batch.pool import die_with_parent
+
+    die_with_parent(parent_pid)
+    flag.write_text(str(os.getpid()))
+    time.sleep(60)  # busy elsewhere: it never talks to its parent
+
+
+def test_a_worker_dies_with_its_parent_even_when_silent(tmp_path: Path) -> None:
+    psutil = pytest.importorskip("psutil")
+    import multiprocessing as mp
+
+    flag = tmp_path / "child.pid"
+    parent = mp.get_context("spawn").Process(target=_orphan_tree, args=(flag,))
+    parent.start()
+    deadline = time.monotonic() + 60
+    while not flag.exists() or not flag.read_text():
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    child = psutil.Process(int(flag.read_text()))
+    parent.kill()
+    parent.join()
+    gone, alive = psutil.wait_procs([child], timeout=5)
+    for p in alive:
+        p.kill()
+    assert not alive, "the child outlived its killed parent"
+
+
+def test_ctrl_c_stops_starting_clips_at_once(videos: Path, tmp_path: Path) -> None:
+    """SIGINT to the group: no clip starts after it, the run ends within seconds."""
+    inputs = _copies(videos, tmp_path / "many", 2)  # 6 clips for 2 workers: some queued
+    out = tmp_path / "out"
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+    cmd = _cli_cmd(str(inputs), "--out", str(out), "--workers", "2", "--no-progress")
+    proc = subprocess.Popen(cmd, env=env, start_new_session=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    try:
+        _wait_for(lambda: bool(list(out.glob("clips/*/status.json"))), proc)
+        os.killpg(proc.pid, signal.SIGINT)
+        t_signal = time.monotonic()
+        time.sleep(0.5)  # a clip handed out just before the signal may still create its folder
+        started = {p.name for p in (out / "clips").iterdir()}
+        _, stderr = proc.communicate(timeout=60)
+        elapsed = time.monotonic() - t_signal
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    print(f"Ctrl-C to exit: {elapsed:.2f} s")
+    assert proc.returncode == 130, stderr.decode()[-2000:]
+    assert elapsed < 15
+    assert {p.name for p in (out / "clips").iterdir()} == started  # nothing started after
+    assert len(started) < 6
+    log = (out / "run.log").read_text()
+    assert "run interrupted (Ctrl-C): no further clip was started" in log
+    done = [p.parent.name for p in out.glob("clips/*/status.json")]
+    assert done and all(clip in log for clip in done)  # the log names what was finished
+    for clip in started - set(done):  # stopped mid-clip: nothing partial left, redone later
+        names = {p.name for p in (out / "clips" / clip).iterdir()}
+        assert not {n for n in names if n.startswith(".") or n.endswith(".part")}, names
+        assert "assessment.json" not in names
+    _, clips = read_tables(out)
+    assert set(clips["status"]) <= {"ok", "pending"}
+
+
+def test_a_second_batch_on_the_same_folder_refuses(videos: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+    cmd = _cli_cmd(str(videos), "--out", str(out), "--workers", "1", "--no-progress")
+    first = subprocess.Popen(cmd, env=env, start_new_session=True,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        _wait_for(lambda: (out / ".hipcheck.lock").exists() and (out / "run.log").exists(), first)
+        second = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+        assert first.poll() is None, "the first batch ended before the second tried"
+    finally:
+        os.killpg(first.pid, signal.SIGINT)
+        first.wait(timeout=60)
+    message = " ".join(second.stderr.split())
+    assert second.returncode == 3, second.stderr
+    assert "in use by another hipcheck run" in message and f"PID {first.pid}" in message
+    assert str(out / ".hipcheck.lock") in message and "Traceback" not in message
+    assert (out / "run.log").read_text().count("run start") == 1  # the second wrote nothing
+    assert not (out / ".hipcheck.lock").exists()  # released when the first ended
+
+
+def test_batch_writes_reports_and_annotated_videos(
+    reference: Path, videos: Path, tmp_path: Path
+) -> None:
+    """Asking for reports on done clips recomputes them from their landmarks (no model)."""
+    out = tmp_path / "out"
+    shutil.copytree(reference, out)
+    result = run_batch([videos], out, workers=1, annotate=True, report="html", progress=False)
+    assert (result.done, result.skipped, result.failed) == (3, 0, 0), result.failures
+    for folder in (out / "clips").iterdir():
+        names = {p.name for p in folder.iterdir()}
+        assert {"annotated.mp4", "report.html", "status.json"} <= names
+        assert sorted(read_status(folder)["outputs"]) == sorted(
+            ["json", "csv", "landmarks", "kinematics", "annotated", "html"]
+        )
+        assert "Key frames" in (folder / "report.html").read_text()
+    assert_same_tables(reference, out, drop=("analysed_from",))
+    again = run_batch([videos], out, workers=1, annotate=True, report="html", progress=False)
+    assert (again.done, again.skipped) == (0, 3)  # nothing more to do

@@ -26,32 +26,55 @@ def test_help_lists_every_command():
 
 
 @pytest.mark.parametrize(
-    ("args", "message"),
+    ("args", "code", "message"),
     [
         pytest.param(
-            ["analyze", "missing.mp4", "--out", "{tmp}/o"], "not found", id="missing-video"
+            ["analyze", "missing.mp4", "--out", "{tmp}/o"], 1, "not found", id="missing-video"
         ),
-        pytest.param(["analyze", "--out", "{tmp}/o"], "No input", id="no-input"),
+        pytest.param(["analyze", "--out", "{tmp}/o"], 2, "No input", id="no-input"),
         pytest.param(
-            ["analyze", "--landmarks", "{tmp}/nope.parquet"], "not found", id="missing-landmarks"
+            ["analyze", "--landmarks", "{tmp}/nope.parquet", "--out", "{tmp}/o"],
+            1,
+            "not found",
+            id="missing-landmarks",
         ),
-        pytest.param(["analyze", "{tmp}/x.mp4", "--task", "jump"], "task must be", id="bad-task"),
+        pytest.param(
+            ["analyze", "{tmp}/x.mp4", "--task", "jump", "--out", "{tmp}/o"],
+            2,
+            "task must be",
+            id="bad-task",
+        ),
         pytest.param(
             ["report", "{tmp}", "-o", "{tmp}/r.pdf"],
-            "Assessment not found",
+            1,
+            "No assessment file",
             id="report-no-assessment",
         ),
-        pytest.param(["landmarks", "{tmp}/text.mp4"], "text.mp4", id="not-a-video"),
+        pytest.param(
+            ["landmarks", "{tmp}/text.mp4", "-o", "{tmp}/l.parquet"],
+            1,
+            "text.mp4",
+            id="not-a-video",
+        ),  # fmt: skip
     ],
 )
-def test_user_errors_are_messages_not_tracebacks(tmp_path, args, message):
+def test_user_errors_are_messages_not_tracebacks(tmp_path, args, code, message):
     (tmp_path / "text.mp4").write_text("hello")
     (tmp_path / "x.mp4").write_text("hello")
     result = runner.invoke(app, [a.format(tmp=tmp_path) for a in args])
-    assert result.exit_code == 1
+    assert result.exit_code == code, result.output
     assert message in result.output
     assert "Traceback" not in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
+    # nothing was left behind: no output folder, no landmark file
+    assert not (tmp_path / "o").exists() and not (tmp_path / "l.parquet").exists()
+
+
+def test_help_documents_the_exit_codes():
+    result = runner.invoke(app, ["--help"], terminal_width=200)
+    assert result.exit_code == 0
+    for code in ("0 success", "1 the input", "2 an invalid option", "3 an output", "70", "130"):
+        assert code in " ".join(result.output.split())
 
 
 @pytest.mark.slow
@@ -110,3 +133,31 @@ def test_landmarks_command(tmp_path):
     result = runner.invoke(app, ["landmarks", str(SAMPLE), "-o", str(out), "--no-progress"])
     assert result.exit_code == 0, result.output
     assert "with a person" in result.output and out.is_file()
+
+
+@pytest.mark.slow
+def test_analyze_outputs_one_set_and_report_checks_the_clip(tmp_path):
+    """--annotate --report in one run; a re-run without them removes them; --video pairs."""
+    out = tmp_path / "out"
+    args = ["analyze", str(SAMPLE), "--out", str(out), "--no-progress", "--max-side", "320"]
+    result = runner.invoke(app, [*args, "--annotate", "--report", "pdf"])
+    assert result.exit_code == 0, result.output
+    names = {p.name for p in out.iterdir()}
+    assert names == {"assessment.json", "reps.csv", "landmarks.parquet", "kinematics.parquet",
+                     "annotated.mp4", "report.pdf"}  # fmt: skip
+    assert (out / "report.pdf").read_bytes().startswith(b"%PDF")
+    # the same clip: key frames drawn; another clip: refused, nothing written
+    ok = runner.invoke(app, ["report", str(out), "-o", str(tmp_path / "r.html"), "--video",
+                             str(SAMPLE)])  # fmt: skip
+    assert ok.exit_code == 0, ok.output
+    assert (tmp_path / "r.html").read_text().count('src="data:image/png;base64,') >= 2
+    other = REPO / "sample_videos" / "double_leg_squat.mp4"
+    bad = runner.invoke(app, ["report", str(out), "-o", str(tmp_path / "x.html"), "--video",
+                              str(other)])  # fmt: skip
+    assert bad.exit_code == 1 and "is not the clip" in " ".join(bad.output.split())
+    assert not (tmp_path / "x.html").exists()
+    # a re-run from the stored landmarks without --annotate/--report: no stale files
+    again = runner.invoke(app, ["analyze", "--landmarks", str(out / "landmarks.parquet"),
+                                "--out", str(out)])  # fmt: skip
+    assert again.exit_code == 0, again.output
+    assert {p.name for p in out.iterdir()} == names - {"annotated.mp4", "report.pdf"}

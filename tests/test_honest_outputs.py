@@ -16,6 +16,7 @@ from rich.console import Console
 
 from hipcheck.console import print_assessment
 from hipcheck.pipeline import analyze_landmarks
+from hipcheck.reports import ReportOptions
 from hipcheck.reports.plots import plot_timeseries
 from hipcheck.reports.report_html import render_html
 from hipcheck.reports.tables import build_report
@@ -70,7 +71,7 @@ def test_report_and_html_claim_nothing(nothing):
     r = build_report(a)
     assert r.findings == [] and r.no_findings_text == "" and r.overall_rating is None
     assert r.phases == [] and "nothing could be measured" in r.program_note
-    html = render_html(a, kinematics=nothing.kinematics)
+    html = render_html(a, ReportOptions(kinematics=nothing.kinematics))
     assert a.coverage.message.split(".")[0].replace("'", "&#39;") in html
     assert "None of the rated measures" not in html and 'class="badge good"' not in html
 

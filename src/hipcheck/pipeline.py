@@ -1,7 +1,8 @@
 """The analysis pipeline: video -> landmarks -> cleaned series -> kinematics -> reps -> assessment.
 
 Public entry points: :func:`analyze_video` and :func:`analyze_landmarks` return an
-:class:`Analysis`; :meth:`Analysis.save` writes the output contract (design.md §5):
+:class:`Analysis`; the output layer (:mod:`hipcheck.outputs`, or :meth:`Analysis.save`)
+writes the output contract:
 
 - ``assessment.json``: the :class:`~hipcheck.model.Assessment` (schema in docs/SCHEMA.md);
 - ``reps.csv``: one row per repetition and limb;
@@ -25,7 +26,6 @@ from hipcheck.errors import NotMeasurableError
 from hipcheck.landmarks import LM, LandmarkSeries
 from hipcheck.metrics import spec
 from hipcheck.model import Assessment, Source
-from hipcheck.tables import reps_table
 
 if TYPE_CHECKING:
     from hipcheck.reps import Baseline, RepWindow
@@ -37,6 +37,9 @@ logger = logging.getLogger(__name__)
 #: taking over the skeleton; design.md §7) [HEUR].
 JUMP_SHIFT = 0.25
 JUMP_SCALE = 0.30
+#: fewer frames (or frames with a person) than this cannot hold a movement: the filter
+#: and the rep detector need at least a start, a bottom and an end
+MIN_FRAMES = 3
 
 
 @dataclass
@@ -47,33 +50,40 @@ class Analysis:
     kinematics: pd.DataFrame
     landmarks: LandmarkSeries
 
-    def save(self, out_dir: str | Path) -> dict[str, Path]:
-        """Write the output files into ``out_dir`` atomically; return their paths."""
-        from hipcheck.io.landmarks import save_landmarks
+    def save(self, out_dir: str | Path, video: str | Path | None = None) -> dict[str, Path]:
+        """Write the output files into ``out_dir`` as one unit; return their paths.
 
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        paths = {
-            "assessment": out / "assessment.json",
-            "reps": out / "reps.csv",
-            "landmarks": out / "landmarks.parquet",
-            "kinematics": out / "kinematics.parquet",
-        }
-        _atomic_write_text(paths["assessment"], self.assessment.to_json())
-        _atomic_write_text(paths["reps"], reps_table(self.assessment).to_csv(index=False))
-        save_landmarks(self.landmarks, paths["landmarks"])
-        tmp = paths["kinematics"].with_name("kinematics.parquet.part")
-        kin = self.kinematics.copy()
-        kin.attrs = {}
-        kin.to_parquet(tmp, index=False)
-        tmp.replace(paths["kinematics"])
-        return paths
+        A thin shortcut for :func:`hipcheck.outputs.save_analysis` (which also writes
+        the annotated video and reports).
+        """
+        from hipcheck.outputs.writers import AnalysisData, save_analysis
+
+        return save_analysis(AnalysisData.of(self, video), out_dir)
 
 
-def _atomic_write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+def check_movie(path: str | Path) -> None:
+    """Refuse a still image or a clip shorter than :data:`MIN_FRAMES`, before the pose model.
+
+    Reads only the container (a probe), so the message says what is wrong with the file
+    ("a still image") instead of what the pose model later fails to find in it.
+
+    Raises
+    ------
+    hipcheck.errors.VideoError
+        The file is not a readable video.
+    hipcheck.errors.NotMeasurableError
+        A still image (an image format, or fewer than :data:`MIN_FRAMES` frames).
+    """
+    from hipcheck.io.video import probe_video
+
+    info = probe_video(path)
+    image = info.container == "image2" or info.container.endswith("_pipe")
+    if image or (info.n_frames is not None and info.n_frames < MIN_FRAMES):
+        what = "a still image" if image else f"a clip of only {info.n_frames} frame(s)"
+        raise NotMeasurableError(
+            f"{path} is {what}: a movement needs a video.",
+            "Film a video of the whole movement: 1-2 s standing still, then the repetitions.",
+        )
 
 
 def tracking_jumps(series: LandmarkSeries) -> np.ndarray:
@@ -172,9 +182,17 @@ def analyze_landmarks(
     config = (config or AnalysisConfig()).with_(**options)
     if not isinstance(series, LandmarkSeries):
         series = load_landmarks(series)
-    if series.detected.sum() < 3:
+    where = series.source or "the landmark series"
+    if series.n_frames < MIN_FRAMES:
         raise NotMeasurableError(
-            f"Too few frames with a person in {series.source or 'the landmark series'}.",
+            f"{where} has only {series.n_frames} frame(s): it is a still image or a clip too "
+            "short to hold a movement.",
+            "Film a video of the whole movement: 1-2 s standing still, then the repetitions.",
+        )
+    if series.detected.sum() < MIN_FRAMES:
+        raise NotMeasurableError(
+            f"A person was found in only {int(series.detected.sum())} of the "
+            f"{series.n_frames} frames of {where}.",
             "Film the whole body from the front with one person in frame.",
         )
     jumps = tracking_jumps(series)
@@ -352,6 +370,7 @@ def analyze_video(
 
     config = (config or AnalysisConfig()).with_(**options)
     check_marker_option(config.markers)  # a bad colour name fails before the pose pass
+    check_movie(path)
     series = extract_landmarks(
         path,
         model=model,

@@ -264,7 +264,7 @@ def analyse_file(
     video = _optional(
         notes,
         "annotated video",
-        lambda: _annotated_mp4(path, analysis, config.sex, phase("Drawing the annotated video")),
+        lambda: _annotated_mp4(path, analysis, phase("Drawing the annotated video")),
     )
     kin = analysis.kinematics.copy()
     kin.attrs = {}
@@ -307,20 +307,17 @@ def _key_frame_pngs(path: str | Path, landmarks: Any, analysis: Any) -> list[byt
     return [image_png(f) for f in frames]
 
 
-def _annotated_mp4(path: str | Path, analysis: Any, sex: str, progress: ProgressFn | None) -> bytes:
-    from hipcheck.reports.annotate import write_annotated_video
+def _annotated_mp4(path: str | Path, analysis: Any, progress: ProgressFn | None) -> bytes:
+    """Return the annotated video, drawn by the output layer's writer (as CLI and batch).
+
+    The FPPA bands follow the sex in the assessment's options.
+    """
+    from hipcheck.outputs.writers import WRITERS, AnalysisData, OutputOptions
 
     with tempfile.TemporaryDirectory(prefix="hipcheck-video-") as tmp:
         out = Path(tmp) / "annotated.mp4"
-        write_annotated_video(
-            path,
-            analysis.landmarks,
-            analysis.kinematics,
-            analysis.assessment,
-            out,
-            sex=sex,
-            progress=progress,
-        )
+        data = AnalysisData.of(analysis, path)
+        WRITERS["annotated"].write(data, out, OutputOptions(progress=progress))
         return out.read_bytes()
 
 
@@ -420,28 +417,22 @@ def key_frame_images(result: StoredResult) -> list[np.ndarray]:
 
 
 def assessment_json(assessment: Assessment) -> str:
-    """Return ``assessment.json`` text (same content as the CLI writes)."""
-    return assessment.to_json()
+    """Return ``assessment.json`` text (the output layer's, as the CLI writes it)."""
+    from hipcheck.outputs.writers import assessment_json as text
+
+    return text(assessment)
 
 
 def reps_csv(assessment: Assessment) -> str:
-    """Return ``reps.csv`` text."""
-    from hipcheck.tables import reps_table
+    """Return ``reps.csv`` text (the output layer's: spreadsheet formulas neutralised)."""
+    from hipcheck.outputs.writers import reps_csv as text
 
-    return reps_table(assessment).to_csv(index=False)
+    return text(assessment)
 
 
 def report_bytes(result: StoredResult, assessment: Assessment, fmt: str) -> bytes:
     """Return the clinician report (``html`` or ``pdf``) for a result."""
-    kw: dict[str, Any] = {
-        "kinematics": result.kinematics,
-        "key_frames": key_frame_images(result),
-    }
-    if fmt == "html":
-        from hipcheck.reports.report_html import render_html
+    from hipcheck.reports import ReportOptions, render_report_bytes
 
-        return render_html(assessment, **kw).encode("utf-8")
-    from hipcheck.reports.report_pdf import render_pdf_bytes
-
-    pdf, _pages = render_pdf_bytes(assessment, **kw)
-    return pdf
+    options = ReportOptions(kinematics=result.kinematics, key_frames=key_frame_images(result))
+    return render_report_bytes(assessment, fmt, options)

@@ -13,7 +13,6 @@ message names the file and the field.
 
 from __future__ import annotations
 
-import json
 from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from typing import Any
 from hipcheck.assessment.assemble import assessment_from_reps
 from hipcheck.config import AnalysisConfig
 from hipcheck.errors import HipcheckError
+from hipcheck.io.jsonfile import read_json_document
 from hipcheck.metrics import spec
 from hipcheck.model import (
     Assessment,
@@ -30,9 +30,6 @@ from hipcheck.model import (
     validator,
 )
 from hipcheck.program.model import Program
-
-#: Larger assessment files are refused (a real one is well under 1 MB).
-MAX_BYTES = 50_000_000
 
 
 class AssessmentFileError(HipcheckError):
@@ -47,32 +44,18 @@ _HINT = (
 
 
 def read_assessment(path: str | Path) -> Assessment:
-    """Read and validate ``assessment.json`` (any supported schema version).
+    """Read and validate ``assessment.json`` or the folder holding it (any supported version).
 
     Raises
     ------
     AssessmentFileError
-        Missing, unreadable, not JSON, too deeply nested, or not a valid assessment; the
-        message names the file and the field.
+        Missing, unreadable, not JSON, too large or too deeply nested, or not a valid
+        assessment; the message names the file and the field.
     """
-    path = Path(path)
-    try:
-        if path.stat().st_size > MAX_BYTES:
-            raise AssessmentFileError(f"{path} is too large to be an assessment.", _HINT)
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise AssessmentFileError(f"Assessment not found: {path}.", _HINT) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise AssessmentFileError(f"{path} cannot be read ({exc}).", _HINT) from None
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise AssessmentFileError(f"{path} is not valid JSON ({exc}).", _HINT) from None
-    except RecursionError:
-        raise AssessmentFileError(
-            f"{path} is nested too deeply to be an assessment.", _HINT
-        ) from None
-    return load_assessment(doc, source=str(path))
+    path = Path(path).expanduser()
+    file = path / "assessment.json" if path.is_dir() else path
+    doc = read_json_document(file, "assessment", error=AssessmentFileError)
+    return load_assessment(doc, source=str(file))
 
 
 def load_assessment(doc: Any, *, source: str = "assessment") -> Assessment:

@@ -7,9 +7,12 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from hipcheck.errors import HipcheckError
+from hipcheck.cli.present import EXIT_INTERRUPTED, err, out, present_errors
+from hipcheck.errors import UsageError
+from hipcheck.sanitize import clean_id
 
 
 def _print_summary(result: object, console: Console) -> None:
@@ -25,7 +28,7 @@ def _print_summary(result: object, console: Console) -> None:
     if r.no_reps:
         console.print(
             f"[yellow]{len(r.no_reps)} clip(s) analysed without a measurable repetition[/] "
-            "(see the quality column of clips.csv): " + ", ".join(r.no_reps),
+            "(see the quality column of clips.csv): " + escape(", ".join(r.no_reps)),
             highlight=False,
         )
     if r.failures:
@@ -33,7 +36,8 @@ def _print_summary(result: object, console: Console) -> None:
         for col in ("clip", "code", "reason", "what to do"):
             table.add_column(col, overflow="fold")
         for f in r.failures:
-            table.add_row(Path(f["path"]).name, f["code"], f["message"], f["hint"] or "")
+            cells = (Path(f["path"]).name, f["code"], f["message"], f["hint"] or "")
+            table.add_row(*(escape(clean_id(c or "")) for c in cells))
         console.print(table)
     tables = r.tables
     if tables:
@@ -41,9 +45,11 @@ def _print_summary(result: object, console: Console) -> None:
             f"Tables: {tables['reps_csv']}, {tables['clips_csv']} (+ .parquet); "
             f"log: {r.out_dir / 'run.log'}",
             highlight=False,
+            markup=False,
         )
 
 
+@present_errors
 def batch(
     inputs: Annotated[
         list[str] | None,
@@ -83,27 +89,34 @@ def batch(
         str, typer.Option(help="Default sex for the FPPA bands: unspecified, female, male.")
     ] = "unspecified",
     max_side: Annotated[
-        int | None, typer.Option(help="Downscale frames for the pose model (speed).")
+        int | None,
+        typer.Option(min=64, help="Downscale frames for the pose model (speed)."),
     ] = None,
     model: Annotated[
         Path | None, typer.Option(help="MediaPipe .task bundle instead of the bundled model.")
+    ] = None,
+    annotate: Annotated[
+        bool, typer.Option(help="Also write each clip's annotated.mp4 (skeleton and angles).")
+    ] = False,
+    report: Annotated[
+        str | None, typer.Option(help="Also write each clip's report: pdf or html.")
     ] = None,
     progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
 ) -> None:
     """Analyse many clips: one folder per clip, reps and clips tables (CSV + Parquet).
 
     Re-running skips clips already done and retries failed ones; the exit status is 1
-    when any clip failed.
+    when any clip failed. The output folder is locked while a batch runs. Ctrl-C stops
+    starting clips at once; finished clips are kept.
     """
     from hipcheck.batch.runner import run_batch
     from hipcheck.config import AnalysisConfig
 
-    err, out = Console(stderr=True), Console()
     try:
-        try:
-            config = AnalysisConfig(task=task, side=side, sex=sex)  # type: ignore[arg-type]
-        except ValueError as exc:
-            raise HipcheckError(str(exc), "See hipcheck batch --help.") from exc
+        config = AnalysisConfig(task=task, side=side, sex=sex)  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise UsageError(str(exc), "See hipcheck batch --help.") from None
+    try:
         result = run_batch(
             inputs or None,
             out_dir,
@@ -115,16 +128,13 @@ def batch(
             reanalyze=reanalyze,
             max_side=max_side,
             model=model,
+            annotate=annotate,
+            report=report,
             progress=progress,
         )
-    except HipcheckError as exc:
-        err.print(f"[bold red]Error:[/] {exc.message}", highlight=False)
-        if exc.hint:
-            err.print(f"[yellow]What to do:[/] {exc.hint}", highlight=False)
-        raise typer.Exit(1) from None
     except KeyboardInterrupt:
         err.print("Interrupted: finished clips are kept; run the same command again to resume.")
-        raise typer.Exit(130) from None
+        raise typer.Exit(EXIT_INTERRUPTED) from None
     _print_summary(result, out)
     if not result.ok:
         raise typer.Exit(1)

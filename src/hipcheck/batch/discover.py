@@ -17,6 +17,7 @@ from pathlib import Path
 
 from hipcheck.config import AnalysisConfig
 from hipcheck.errors import HipcheckError
+from hipcheck.sanitize import clean_id, strip_control
 
 #: file suffixes picked up when scanning folders (explicitly named files are always used)
 VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm"})
@@ -157,7 +158,8 @@ def read_manifest(manifest: str | Path) -> list[ClipJob]:
     """Read a manifest CSV: a ``path`` column plus any metadata columns.
 
     Paths are relative to the manifest's folder (absolute paths are kept). All other
-    columns are metadata, read as text (``01`` stays ``01``); ``task``, ``side`` and
+    columns are metadata, read as text (``01`` stays ``01``; control characters are
+    removed from names and cells, so they cannot reach a terminal); ``task``, ``side`` and
     ``sex`` cells, when not empty, override the analysis options of their clip. A
     missing video is not an error here: it becomes a failed clip with a reason.
 
@@ -178,7 +180,7 @@ def read_manifest(manifest: str | Path) -> list[ClipJob]:
             f"{manifest} is not a readable CSV file ({exc}).",
             "Save the manifest as CSV (comma-separated, UTF-8) with a header row.",
         ) from exc
-    df.columns = [str(c).strip() for c in df.columns]
+    df.columns = [clean_id(c) for c in df.columns]
     if "path" not in df.columns:
         raise BatchInputError(
             f"{manifest} has no 'path' column (columns: {', '.join(df.columns)}).",
@@ -193,7 +195,7 @@ def read_manifest(manifest: str | Path) -> list[ClipJob]:
             raise BatchInputError(f"{manifest}, line {i}: empty path.", "Fill in or drop the row.")
         p = Path(raw).expanduser()
         p = p if p.is_absolute() else root / p
-        job = _job(p, raw, {k: str(v).strip() for k, v in row.items()})
+        job = _job(p, raw, {str(k): strip_control(v).strip() for k, v in row.items()})
         if job.path in seen:
             raise BatchInputError(
                 f"{manifest}, lines {seen[job.path]} and {i} name the same video {raw}.",

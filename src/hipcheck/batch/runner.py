@@ -1,51 +1,55 @@
 """Run clip jobs: one per-clip function, three ways to execute it.
 
-:func:`analyze_clip` is the unit of work: it analyses one clip into its folder and
-writes ``status.json`` last. It runs unchanged in this process (``workers=1``), in a
-local process pool (``spawn`` start method: MediaPipe is not fork-safe) or on Dask
-distributed workers, so every way gives the same files. :func:`run_batch` decides
-what needs doing (skips clips already done), runs it, logs each outcome and rebuilds
-the tables from the clip folders.
+:func:`analyze_clip` is the unit of work: it analyses one clip into its folder (through
+the output layer, so the annotated video and reports come out as for ``hipcheck
+analyze``) and writes ``status.json`` last. It runs unchanged in this process
+(``workers=1``), in local worker processes (:mod:`hipcheck.batch.pool`: one clip at a
+time each, never orphaned) or on Dask distributed workers, so every way gives the same
+files. :func:`run_batch` checks the options and the output folder before any work,
+locks the folder against a second batch, decides what needs doing (skips clips already
+done), runs it, logs each outcome and rebuilds the tables from the clip folders.
 """
 
 from __future__ import annotations
 
 import contextlib
-import multiprocessing as mp
 import os
 import socket
 import time
 import traceback
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from hipcheck import __version__
-from hipcheck.batch.discover import ClipJob, discover_inputs, read_manifest
+from hipcheck.batch.discover import BatchInputError, ClipJob, discover_inputs, read_manifest
 from hipcheck.batch.files import (
     LANDMARKS,
     STATUS_VERSION,
     RunLog,
+    clean_leftovers,
     clips_dir,
     now_iso,
     read_status,
     reset_clip_dir,
     write_status,
 )
+from hipcheck.batch.pool import FrameProgress, LocalPool, _throttled
 from hipcheck.batch.tables import build_tables, write_tables
 from hipcheck.config import AnalysisConfig
-from hipcheck.errors import HipcheckError
+from hipcheck.errors import HipcheckError, OutputError, UsageError
+from hipcheck.outputs.writers import CORE_FORMATS, OUTPUT_NAMES
 
-#: (clip_id, frames done, frames expected or None)
-FrameProgress = Callable[[str, int, "int | None"], None]
-_PROGRESS_EVERY_S = 0.2  # workers report frames at most this often (queue traffic)
 _INTERNAL_HINT = (
     "This is a bug in hipcheck, not a problem with the clip; please report it with "
     "the clip's status.json."
 )
+#: Dask's address schemes (distributed.comm registry)
+DASK_SCHEMES = ("tcp", "tls", "inproc", "ucx", "ws", "wss")
+#: seconds to wait for a Dask scheduler to answer (its handshake comes at once)
+DASK_CONNECT_TIMEOUT_S = 5
 
 
 def _video_facts(path: str) -> dict[str, Any]:
@@ -66,15 +70,19 @@ def analyze_clip(
     from_landmarks: bool = False,
     max_side: int | None = None,
     model: str | None = None,
+    formats: Sequence[str] = CORE_FORMATS,
     progress: Callable[[int, int | None], None] | None = None,
 ) -> dict[str, Any]:
     """Analyse one clip into ``out_dir/clips/<clip_id>/``; return its status.
 
     The landmarks are saved as soon as the pose model has run, so a clip that fails
-    later (nothing measurable) can be re-analysed without the model. User errors
-    (:class:`HipcheckError`) become a ``failed`` status with code, message and hint;
-    any other exception too (code ``internal``, with the traceback), so one bad clip
-    never stops a batch.
+    later (nothing measurable) can be re-analysed without the model. The other files
+    are written as one set by the output layer (``assessment.json`` last), then
+    ``status.json``. User errors (:class:`HipcheckError`) become a ``failed`` status
+    with code, message and hint; any other exception too (code ``internal``, with the
+    traceback), so one bad clip never stops a batch. An output error (code
+    ``output``: disk full, read-only disk) is returned the same way; the coordinator
+    stops the batch on it, since every further clip would fail alike.
 
     Parameters
     ----------
@@ -89,6 +97,9 @@ def analyze_clip(
         (falls back to the video when there are none).
     max_side, model
         Passed to the pose model (see :func:`hipcheck.pose.extract_landmarks`).
+    formats
+        Output writers (:data:`hipcheck.outputs.writers.WRITERS`): the core files,
+        plus ``annotated``, ``pdf`` or ``html``.
     progress
         ``progress(frames_done, frames_expected)`` while the pose model runs.
 
@@ -97,16 +108,18 @@ def analyze_clip(
     dict
         The content of ``status.json``: ``clip_id``, ``path``, ``status`` (``ok`` or
         ``failed``), ``error`` (code, message, hint) or None, ``analysed_from``
-        (``video`` or ``landmarks``), ``config``, ``metadata``, ``video`` facts and timing.
+        (``video`` or ``landmarks``), ``config``, ``outputs``, ``metadata``, ``video``
+        facts and timing.
     """
     from hipcheck.io.landmarks import load_landmarks, save_landmarks
-    from hipcheck.pipeline import analyze_landmarks, analyze_with_video
+    from hipcheck.outputs.folder import OutputFolder
+    from hipcheck.outputs.writers import AnalysisData, write_outputs
+    from hipcheck.pipeline import analyze_landmarks, analyze_with_video, check_movie
     from hipcheck.pose import extract_landmarks
 
     clip_dir = clips_dir(out_dir) / job.clip_id
     landmarks = clip_dir / LANDMARKS
     use_stored = from_landmarks and landmarks.is_file()
-    reset_clip_dir(clip_dir, keep_landmarks=use_stored)
     started, t0 = now_iso(), time.perf_counter()
     status: dict[str, Any] = {
         "status_version": STATUS_VERSION,
@@ -117,6 +130,7 @@ def analyze_clip(
         "error": None,
         "analysed_from": "landmarks" if use_stored else "video",
         "config": None,
+        "outputs": [],
         "metadata": job.metadata,
         "video": {},
         "n_reps": None,
@@ -127,22 +141,39 @@ def analyze_clip(
     }
     series = None
     try:
+        reset_clip_dir(clip_dir, keep_landmarks=use_stored)
         clip_config = job.config(config)
         status["config"] = clip_config.to_dict()
-        if use_stored:
-            series = load_landmarks(landmarks)
-        else:
-            series = extract_landmarks(job.path, model=model, max_side=max_side, progress=progress)
-            save_landmarks(series, landmarks)
-        if Path(job.path).is_file():  # the marker pass needs the video
-            analysis = analyze_with_video(series, job.path, clip_config)
-        else:
-            analysis = analyze_landmarks(series, clip_config)
-        analysis.save(clip_dir)
+        managed = OUTPUT_NAMES - {LANDMARKS}  # the landmarks are saved on their own
+        with OutputFolder(clip_dir, managed=managed, lock=False) as folder:
+            if use_stored:
+                series = load_landmarks(landmarks)
+            else:
+                check_movie(job.path)
+                series = extract_landmarks(
+                    job.path, model=model, max_side=max_side, progress=progress
+                )
+                save_landmarks(series, landmarks)
+            has_video = Path(job.path).is_file()
+            if has_video:  # the marker pass needs the video
+                analysis = analyze_with_video(series, job.path, clip_config)
+            else:
+                analysis = analyze_landmarks(series, clip_config)
+            data = AnalysisData.of(analysis, job.path if has_video else None)
+            if not has_video:
+                data.video_note = f"Key frames were left out: {job.rel} was not found."
+            write_outputs(folder, data, [f for f in formats if f != "landmarks"])
+            folder.commit()
         status["status"] = "ok"
         status["n_reps"] = len(analysis.assessment.reps)
+        status["outputs"] = sorted(formats)
     except HipcheckError as exc:
         status["error"] = {"code": exc.code, "message": exc.message, "hint": exc.hint}
+    except OSError as exc:  # a write outside the output layer (the clip folder itself)
+        from hipcheck.outputs.atomic import output_error
+
+        e = output_error(exc, exc.filename or clip_dir)
+        status["error"] = {"code": e.code, "message": e.message, "hint": e.hint}
     except Exception as exc:  # noqa: BLE001 (one broken clip must not stop the batch)
         status["error"] = {
             "code": "internal",
@@ -153,7 +184,12 @@ def analyze_clip(
     status["video"] = dict(series.video) if series is not None else _video_facts(job.path)
     status["finished_at"] = now_iso()
     status["elapsed_s"] = round(time.perf_counter() - t0, 3)
-    write_status(clip_dir, status)
+    try:
+        write_status(clip_dir, status)
+    except (HipcheckError, OSError) as exc:  # disk full: the clip stays "pending"
+        status["status"] = "failed"
+        message = getattr(exc, "message", str(exc))
+        status["error"] = {"code": "output", "message": message, "hint": None}
     return status
 
 
@@ -187,90 +223,98 @@ def crashed_status(job: ClipJob, out_dir: str | Path, exc: BaseException) -> dic
     return status
 
 
-# --- local pool -------------------------------------------------------------------------
-
-_queue: Any = None  # set in each pool worker by _init_worker
+# --- in this process ---------------------------------------------------------------
 
 
-def _init_worker(queue: Any) -> None:
-    global _queue
-    _queue = queue
+@dataclass
+class SerialRunner:
+    """Run the clips one after the other in this process (``workers=1``)."""
 
+    running: set[str] = field(default_factory=set)
 
-def _throttled(clip: str, send: Callable[[tuple], None]) -> Callable[[int, int | None], None]:
-    last = [0.0]
-
-    def report(done: int, total: int | None) -> None:
-        now = time.monotonic()
-        if now - last[0] >= _PROGRESS_EVERY_S or (total is not None and done >= total):
-            last[0] = now
-            send((clip, done, total))
-
-    return report
-
-
-def _pool_task(job: ClipJob, out_dir: str, config: AnalysisConfig, kw: dict) -> dict[str, Any]:
-    progress = _throttled(job.clip_id, _queue.put) if _queue is not None else None
-    return analyze_clip(job, out_dir, config, progress=progress, **kw)
-
-
-def _drain(queue: Any, on_frames: FrameProgress | None) -> None:
-    while True:
-        try:
-            clip, done, total = queue.get_nowait()
-        except Exception:  # noqa: BLE001 (queue.Empty, or the queue went away at shutdown)
-            return
-        if on_frames is not None:
-            on_frames(clip, done, total)
-
-
-def _run_serial(
-    work: Sequence[tuple[ClipJob, dict]],
-    out_dir: str,
-    config: AnalysisConfig,
-    on_frames: FrameProgress | None,
-) -> Iterator[dict[str, Any]]:
-    for job, kw in work:
-        progress = None
-        if on_frames is not None:
-            progress = _throttled(job.clip_id, lambda m: on_frames(*m))
-        yield analyze_clip(job, out_dir, config, progress=progress, **kw)
-
-
-def _run_pool(
-    work: Sequence[tuple[ClipJob, dict]],
-    out_dir: str,
-    config: AnalysisConfig,
-    workers: int,
-    on_frames: FrameProgress | None,
-) -> Iterator[dict[str, Any]]:
-    ctx = mp.get_context("spawn")
-    queue = ctx.Queue()
-    pool = ProcessPoolExecutor(
-        max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(queue,)
-    )
-    try:
-        pending: dict[Future, ClipJob] = {}
+    def run(
+        self,
+        work: Sequence[tuple[ClipJob, dict]],
+        out_dir: str,
+        config: AnalysisConfig,
+        on_frames: FrameProgress | None,
+    ) -> Generator[dict[str, Any], None, None]:
+        """Yield each clip's status as it finishes."""
         for job, kw in work:
-            pending[pool.submit(_pool_task, job, out_dir, config, kw)] = job
-        while pending:
-            done, _ = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
-            _drain(queue, on_frames)
-            for fut in done:
-                job = pending.pop(fut)
-                try:
-                    status = fut.result()
-                except BrokenProcessPool as exc:  # every clip still in the pool gets it
-                    status = crashed_status(job, out_dir, exc)
-                yield status
-    finally:
-        # Ctrl-C or an error: drop queued clips; running ones stop with the interrupt
-        # (SIGINT reaches the whole process group) and never write an ok status.
-        pool.shutdown(wait=True, cancel_futures=True)
-        queue.close()
+            progress = None
+            if on_frames is not None:
+                progress = _throttled(job.clip_id, lambda m: on_frames(*m))
+            self.running = {job.clip_id}
+            status = analyze_clip(job, out_dir, config, progress=progress, **kw)
+            self.running = set()
+            yield status
 
 
 # --- Dask distributed -------------------------------------------------------------------
+
+
+def check_scheduler(scheduler: str | None) -> None:
+    """Refuse a ``--scheduler`` value that is not ``local`` or a Dask address.
+
+    Raises
+    ------
+    hipcheck.errors.UsageError
+        Not ``local`` and not ``SCHEME://HOST:PORT`` with a Dask scheme.
+    """
+    if scheduler is None or scheduler == "local":
+        return
+    hint = "Give --scheduler local, or a Dask scheduler address such as tcp://host:8786."
+    try:
+        parts = urlsplit(scheduler)
+        port = parts.port
+    except ValueError:
+        raise UsageError(f"{scheduler!r} is not a Dask scheduler address.", hint) from None
+    if (
+        parts.scheme not in DASK_SCHEMES
+        or not parts.hostname
+        or (parts.scheme != "inproc" and port is None)
+    ):
+        raise UsageError(f"{scheduler!r} is not a Dask scheduler address.", hint)
+
+
+_DASK_HINT = (
+    "Check the address and that a Dask scheduler runs there: start one with `dask "
+    "scheduler` and workers with `dask worker ADDRESS --nthreads 1` (see docs/BATCH.md), "
+    "or use --scheduler local."
+)
+
+
+def probe_scheduler(scheduler: str, timeout_s: float = DASK_CONNECT_TIMEOUT_S) -> None:
+    """Check that a ``tcp://`` address answers like a Dask scheduler, within ``timeout_s``.
+
+    A Dask scheduler speaks first on a new TCP connection (its handshake), so a server
+    that stays silent (a web server waiting for a request) or hangs up is not one;
+    Dask's own client would wait for such a server without end.
+
+    Raises
+    ------
+    hipcheck.errors.HipcheckError
+        Nothing listens there, or what listens is not a Dask scheduler.
+    """
+    parts = urlsplit(scheduler)
+    if parts.scheme != "tcp":
+        return
+    try:
+        with socket.create_connection((parts.hostname, parts.port), timeout_s) as conn:
+            conn.settimeout(timeout_s)
+            try:
+                first = conn.recv(1)
+            except TimeoutError:
+                first = None
+    except OSError as exc:
+        raise HipcheckError(
+            f"Cannot reach a Dask scheduler at {scheduler} ({exc.strerror or exc}).", _DASK_HINT
+        ) from None
+    if not first:
+        what = "closed the connection" if first == b"" else f"sent nothing within {timeout_s:g} s"
+        raise HipcheckError(
+            f"{scheduler} answers, but not as a Dask scheduler (it {what}).", _DASK_HINT
+        )
 
 
 @contextlib.contextmanager
@@ -292,14 +336,15 @@ def dask_client(scheduler: str, workers: int | None) -> Iterator[Any]:
         with cluster, Client(cluster) as client:
             yield client
         return
+    check_scheduler(scheduler)
+    probe_scheduler(scheduler)
     try:
-        client = Client(scheduler, timeout="20s")
-    except (OSError, TimeoutError) as exc:
+        client = Client(scheduler, timeout=f"{DASK_CONNECT_TIMEOUT_S}s")
+    except Exception as exc:  # noqa: BLE001 - any failure to connect is the same message
+        reason = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
         raise HipcheckError(
-            f"Cannot reach the Dask scheduler at {scheduler} ({exc}).",
-            "Start one with `dask scheduler` and workers with `dask worker ADDRESS "
-            "--nthreads 1` (see docs/BATCH.md), or use --scheduler local.",
-        ) from exc
+            f"Cannot reach a Dask scheduler at {scheduler} ({reason}).", _DASK_HINT
+        ) from None
     with client:
         yield client
 
@@ -310,7 +355,7 @@ def _run_dask(
     config: AnalysisConfig,
     scheduler: str,
     workers: int | None,
-) -> Iterator[dict[str, Any]]:
+) -> Generator[dict[str, Any], None, None]:
     from distributed import KilledWorker, as_completed
 
     with dask_client(scheduler, workers) as client:
@@ -379,7 +424,12 @@ def default_workers(n_clips: int) -> int:
 
 
 def _needs_work(
-    job: ClipJob, out_dir: str, config: AnalysisConfig, overwrite: bool, reanalyze: bool
+    job: ClipJob,
+    out_dir: str,
+    config: AnalysisConfig,
+    overwrite: bool,
+    reanalyze: bool,
+    formats: Sequence[str] = CORE_FORMATS,
 ) -> dict | None:
     """Return the keyword options for :func:`analyze_clip`, or None to skip the clip."""
     clip_dir = clips_dir(out_dir) / job.clip_id
@@ -395,7 +445,19 @@ def _needs_work(
     if status.get("config") != wanted:
         # Options changed since that run: the stored landmarks are still valid.
         return {"from_landmarks": True}
+    if not set(formats) <= set(status.get("outputs") or CORE_FORMATS):
+        return {"from_landmarks": True}  # a report or annotated video is asked for now
     return None
+
+
+def _prepare_out_dir(out_dir: str | Path) -> Path:
+    """Create the output folder and its ``clips/``; raise OutputError if that fails."""
+    from hipcheck.outputs.folder import make_folder
+
+    out = Path(out_dir).expanduser().resolve()
+    make_folder(out, "the batch output folder")
+    make_folder(clips_dir(out), "the clips folder")
+    return out
 
 
 def run_batch(
@@ -410,6 +472,8 @@ def run_batch(
     reanalyze: bool = False,
     max_side: int | None = None,
     model: str | Path | None = None,
+    annotate: bool = False,
+    report: str | None = None,
     progress: bool = True,
 ) -> BatchResult:
     """Analyse many clips into ``out_dir`` and build the aggregate tables.
@@ -420,7 +484,8 @@ def run_batch(
         Files, folders (scanned recursively for video suffixes) or glob patterns.
     out_dir
         Output folder: ``clips/<clip-id>/`` per clip, ``reps.{csv,parquet}``,
-        ``clips.{csv,parquet}``, ``run.log``.
+        ``clips.{csv,parquet}``, ``run.log``. It is locked for the run
+        (``.hipcheck.lock``): a second batch on it fails at once.
     manifest
         CSV with a ``path`` column (relative to the manifest) and metadata columns;
         ``task``/``side``/``sex`` cells override ``config`` per clip. Use instead of
@@ -442,6 +507,8 @@ def run_batch(
         Recompute every clip from its stored landmarks (no pose model).
     max_side, model
         Pose model options (see :func:`hipcheck.pipeline.analyze_video`).
+    annotate, report
+        Also write each clip's ``annotated.mp4`` and its report (``pdf`` or ``html``).
     progress
         Show a progress bar (clips, and frames of the running clips) on stderr.
 
@@ -452,61 +519,146 @@ def run_batch(
     Raises
     ------
     HipcheckError
-        No inputs, bad manifest, unreachable scheduler. Failures of single clips are
-        not raised: they are rows of the clips table and entries of ``failures``.
+        No inputs, bad manifest, unreachable scheduler (exit 1); invalid options
+        (:class:`~hipcheck.errors.UsageError`); an output folder that cannot be written
+        or is in use by another batch, or a full disk during the run
+        (:class:`~hipcheck.errors.OutputError`; finished clips are kept). Failures of
+        single clips are not raised: they are rows of the clips table and entries of
+        ``failures``.
+    KeyboardInterrupt
+        Ctrl-C: no further clip is started, running ones are stopped (they are redone
+        by the next run), the log says what was finished and the tables are rebuilt.
     """
+    from hipcheck.outputs.lock import FolderLock
+    from hipcheck.outputs.writers import select_formats
+
     t0 = time.perf_counter()
     if isinstance(inputs, str | os.PathLike):
         inputs = [inputs]
     if manifest is not None and inputs:
-        raise HipcheckError("Give either inputs or a manifest, not both.", "Pick one.")
+        raise UsageError("Give either inputs or a manifest, not both.", "Pick one.")
+    if workers is not None and workers < 1:
+        raise UsageError(f"workers must be at least 1, got {workers}.")
+    if max_side is not None and max_side < 1:
+        raise UsageError(f"max_side must be positive, got {max_side}.")
+    check_scheduler(scheduler)
+    formats = select_formats(annotate=annotate, report=report)
+    if scheduler and scheduler != "local":
+        probe_scheduler(scheduler)  # before anything is written
     if manifest is not None:
         jobs = read_manifest(manifest)
     elif inputs:
         jobs = discover_inputs(inputs)
     else:
-        raise HipcheckError("No inputs given.", "Pass files, folders or globs, or --manifest.")
+        raise UsageError("No inputs given.", "Pass files, folders or globs, or --manifest.")
+    target = Path(out_dir).expanduser().resolve()
+    # an output folder inside a scanned folder must not feed its own annotated videos back
+    jobs = [j for j in jobs if manifest is not None or not Path(j.path).is_relative_to(target)]
+    if not jobs:
+        raise BatchInputError(
+            f"The only videos found are inside the output folder {target}.",
+            "Point the inputs at the recordings, or write the results elsewhere (--out).",
+        )
     config = config or AnalysisConfig()
-    out = Path(out_dir).expanduser().resolve()
-    clips_dir(out).mkdir(parents=True, exist_ok=True)
+    out = _prepare_out_dir(out_dir)
+    with FolderLock(out, "hipcheck batch"):
+        return _run_locked(
+            jobs, out, config, workers, scheduler, overwrite, reanalyze, formats, t0,
+            {"max_side": max_side, "model": None if model is None else str(model)},
+            progress,
+        )  # fmt: skip
+
+
+def _run_locked(
+    jobs: list[ClipJob],
+    out: Path,
+    config: AnalysisConfig,
+    workers: int | None,
+    scheduler: str | None,
+    overwrite: bool,
+    reanalyze: bool,
+    formats: tuple[str, ...],
+    t0: float,
+    pose_kw: dict[str, Any],
+    progress: bool,
+) -> BatchResult:
+    """Run the body of :func:`run_batch` with the output folder locked."""
+    from hipcheck.batch.progress import BatchProgress
+
     result = BatchResult(out_dir=out, total=len(jobs))
-    base_kw = {"max_side": max_side, "model": None if model is None else str(model)}
     work = []
     for job in jobs:
-        kw = _needs_work(job, str(out), config, overwrite, reanalyze)
+        kw = _needs_work(job, str(out), config, overwrite, reanalyze, formats)
         if kw is None:
             result.skipped += 1
         else:
-            work.append((job, {**kw, **base_kw}))
-
-    from hipcheck.batch.progress import BatchProgress
-
+            work.append((job, {**kw, **pose_kw, "formats": formats}))
     n_workers = workers or default_workers(len(work))
+    stop: OutputError | None = None
+    finished: list[str] = []
     with RunLog(out / "run.log") as log, BatchProgress(jobs, enabled=progress) as bar:
         how = f"scheduler {scheduler}" if scheduler else f"{min(n_workers, len(work))} worker(s)"
         log.write(
             f"run start: {len(jobs)} clips, {len(work)} to analyse, {result.skipped} already "
             f"done; {how}; hipcheck {__version__}; options {config.to_dict()}"
+            + (f"; outputs {', '.join(formats)}" if formats != CORE_FORMATS else "")
             + ("; reanalyze" if reanalyze else "")
             + ("; overwrite" if overwrite else "")
         )
         bar.advance(result.skipped)
+        runner: Any
+        outcomes: Generator[dict[str, Any], None, None]
         if scheduler:
+            runner = None
             outcomes = _run_dask(work, str(out), config, scheduler, workers)
         elif n_workers <= 1 or len(work) <= 1:
-            outcomes = _run_serial(work, str(out), config, bar.frames)
+            runner = SerialRunner()
+            outcomes = runner.run(work, str(out), config, bar.frames)
         else:
-            outcomes = _run_pool(work, str(out), config, n_workers, bar.frames)
+            runner = LocalPool(n_workers)
+            outcomes = runner.run(
+                analyze_clip,
+                work,
+                str(out),
+                config,
+                bar.frames,
+                lambda job, exc: crashed_status(job, str(out), exc),
+            )
         try:
             for status in outcomes:
                 bar.finish(status["clip_id"])
                 _record(result, status, log)
+                if status["status"] == "ok":
+                    finished.append(status["clip_id"])
+                elif (status.get("error") or {}).get("code") == "output":
+                    err = status["error"]
+                    stop = OutputError(err["message"], err.get("hint"))
+                    log.write(f"run stopped: {err['message']} (no further clip was started)")
+                    break
         except KeyboardInterrupt:
-            log.write("run interrupted (Ctrl-C): finished clips are kept; re-run to resume")
+            with contextlib.suppress(Exception):
+                outcomes.close()  # stops the workers first
+            running = []
+            for clip_id in sorted(getattr(runner, "running", set())):
+                status = read_status(clips_dir(out) / clip_id) or {}
+                if status.get("status") == "ok":  # finished as the signal came
+                    finished.append(clip_id)
+                else:
+                    running.append(clip_id)
+            started = len(finished) + result.failed + len(running)
+            log.write(
+                f"run interrupted (Ctrl-C): no further clip was started; finished in this run: "
+                f"{', '.join(finished) or 'none'}; stopped while running (redone on the next "
+                f"run): {', '.join(running) or 'none'}; not started: "
+                f"{max(0, len(work) - started)}. Finished clips are kept; re-run the same "
+                "command to resume."
+            )
             raise
         finally:
             with contextlib.suppress(Exception):
-                outcomes.close()  # type: ignore[union-attr]
+                outcomes.close()
+            for clip_id in getattr(runner, "running", ()):  # stopped mid-clip
+                clean_leftovers(clips_dir(out) / clip_id)
             reps, clips = build_tables(jobs, out)
             result.tables = write_tables(reps, clips, out)
         result.no_reps = [
@@ -520,6 +672,8 @@ def run_batch(
             f"failed, {len(result.no_reps)} ok without measurable reps; "
             f"{result.elapsed_s:.1f} s"
         )
+    if stop is not None:
+        raise stop
     return result
 
 

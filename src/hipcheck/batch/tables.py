@@ -25,9 +25,12 @@ import pandas as pd
 
 from hipcheck.assessment.load import read_assessment
 from hipcheck.batch.discover import ClipJob
-from hipcheck.batch.files import atomic_write_bytes, clips_dir, read_status
+from hipcheck.batch.files import clips_dir, read_status
+from hipcheck.errors import HipcheckError
 from hipcheck.metrics import METRICS
 from hipcheck.model import Assessment
+from hipcheck.outputs.atomic import atomic_write_bytes, atomic_write_text
+from hipcheck.sanitize import to_csv_text
 from hipcheck.tables import reps_columns, reps_table
 
 #: video facts copied into the clips table (from ``status.json``)
@@ -170,7 +173,15 @@ def build_tables(jobs: Sequence[ClipJob], out_dir: str | Path) -> tuple[pd.DataF
         status = read_status(clip_dir)
         assessment = None
         if status is not None and status.get("status") == "ok":
-            assessment = _load_assessment(clip_dir)
+            try:
+                assessment = _load_assessment(clip_dir)
+            except HipcheckError as exc:  # damaged since it was written: redo on re-run
+                status = {
+                    **status,
+                    "status": "failed",
+                    "error": {"code": exc.code, "message": exc.message, "hint": exc.hint},
+                }
+        if assessment is not None:
             reps = reps_table(assessment)
             reps.insert(0, "clip_id", job.clip_id)
             rep_frames.append(_with_metadata(reps, job.metadata))
@@ -194,15 +205,20 @@ def _front_clip_id(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_tables(reps: pd.DataFrame, clips: pd.DataFrame, out_dir: str | Path) -> dict[str, Path]:
-    """Write ``reps``/``clips`` as CSV and Parquet into ``out_dir`` atomically."""
+    """Write ``reps``/``clips`` as CSV and Parquet into ``out_dir`` atomically.
+
+    In the CSV files, text cells a spreadsheet would run as a formula (``=``, ``+``,
+    ``-``, ``@`` ...) get a leading apostrophe (:func:`hipcheck.sanitize.csv_safe`); the
+    Parquet files keep the values as they are.
+    """
     out = Path(out_dir)
     paths = {}
     for name, df in (("reps", reps), ("clips", clips)):
         csv_path, pq_path = out / f"{name}.csv", out / f"{name}.parquet"
-        atomic_write_bytes(csv_path, df.to_csv(index=False).encode("utf-8"))
+        atomic_write_text(csv_path, to_csv_text(df), f"{name}.csv")
         buf = io.BytesIO()
         df.to_parquet(buf, index=False)
-        atomic_write_bytes(pq_path, buf.getvalue())
+        atomic_write_bytes(pq_path, buf.getvalue(), f"{name}.parquet")
         paths[f"{name}_csv"], paths[f"{name}_parquet"] = csv_path, pq_path
     return paths
 

@@ -12,11 +12,14 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from hipcheck.cli import err, out, user_errors
-from hipcheck.errors import HipcheckError
+from hipcheck.cli.present import err, out, present_errors
+from hipcheck.errors import HipcheckError, OutputError, UsageError
 from hipcheck.model import Assessment
+from hipcheck.sanitize import clean_id
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from hipcheck.history.compare import Comparison
     from hipcheck.history.db import HistoryStore
 
@@ -49,7 +52,7 @@ def load_assessment(path: Path) -> Assessment:
     """Read and validate an ``assessment.json`` (or a folder holding one)."""
     from hipcheck.assessment.load import read_assessment
 
-    return read_assessment(path / "assessment.json" if path.is_dir() else path)
+    return read_assessment(path)
 
 
 def _store(db: str | None) -> HistoryStore:
@@ -59,7 +62,7 @@ def _store(db: str | None) -> HistoryStore:
 
 
 @history_app.command("save")
-@user_errors
+@present_errors
 def save(
     assessment: Annotated[Path, typer.Argument(help="DIR/assessment.json (or DIR).")],
     person: PersonOption,
@@ -75,15 +78,15 @@ def save(
         sid = store.save_assessment(person, a, date=date, notes=notes)
         info = store.get_session(sid)
         out.print(
-            f"Saved session {sid} for {info.person!r} ({info.date.isoformat()}, {info.task}) "
-            f"in {store.location}",
+            f"Saved session {sid} for {clean_id(info.person)!r} ({info.date.isoformat()}, "
+            f"{info.task}) in {store.location}",
             highlight=False,
             markup=False,
         )
 
 
 @history_app.command("list")
-@user_errors
+@present_errors
 def list_(
     person: Annotated[
         str | None, typer.Option("--person", help="List this person's sessions.")
@@ -116,7 +119,7 @@ def list_(
 
 
 @history_app.command("delete")
-@user_errors
+@present_errors
 def delete(
     person: Annotated[
         str | None, typer.Option("--person", help="Delete this person and ALL their data.")
@@ -129,29 +132,30 @@ def delete(
 ) -> None:
     """Delete a person with all their sessions, assessments and programs (or one session)."""
     if (person is None) == (session is None):
-        raise HipcheckError("Give either --person ID or --session ID.")
+        raise UsageError("Give either --person ID or --session ID.")
     with _store(db) as store:
         if session is not None:
             info = store.get_session(session)
-            what = f"session {session} of {info.person!r} ({info.date.isoformat()})"
+            what = f"session {session} of {clean_id(info.person)!r} ({info.date.isoformat()})"
         else:
+            assert person is not None  # one of the two was given
             n = len(store.list_sessions(person))
-            what = f"{person.strip()!r} and all their data ({n} session(s))"
+            what = f"{clean_id(person)!r} and all their data ({n} session(s))"
         if not yes and not typer.confirm(f"Delete {what}?", err=True):
             err.print("Nothing deleted.")
             raise typer.Exit(1)
         if session is not None:
             store.delete_session(session)
-        else:
+        elif person is not None:
             store.delete_person(person)
         out.print(f"Deleted {what}.", highlight=False, markup=False)
 
 
 def _plain(text: str) -> str:
-    """Escape rich markup in user-entered text."""
+    """Return user-entered text safe to print: no control characters, no rich markup."""
     from rich.markup import escape
 
-    return escape(text)
+    return escape(clean_id(text))
 
 
 def _fmt(value: float | None, n: int, status: str, metric: str) -> str:
@@ -191,16 +195,23 @@ def print_comparison(cmp: Comparison, label_a: str, label_b: str) -> None:
     out.print(cmp.note, highlight=False, markup=False)
 
 
-def _save_plot(df: object, path: Path, title: str) -> None:
+def _save_plot(df: pd.DataFrame, path: Path, title: str) -> None:
     from hipcheck.history.plots import plot_trend
+    from hipcheck.outputs.atomic import atomic_path
 
     if not path.parent.is_dir():
-        raise HipcheckError(f"Cannot write {path}: folder {path.parent} does not exist.")
+        raise OutputError(
+            f"Cannot write {path}: folder {path.parent} does not exist.",
+            "Create the folder first, or give --plot a path in an existing folder.",
+        )
+    if path.is_dir():
+        raise OutputError(f"Cannot write {path}: it is a folder.", "Give a file name ending .png.")
     fig = plot_trend(df, title=title)
     try:
-        fig.savefig(path, dpi=120)
-    except (OSError, ValueError) as exc:
-        raise HipcheckError(f"Cannot write the plot {path}: {exc}") from None
+        with atomic_path(path, "the plot") as tmp:
+            fig.savefig(tmp, dpi=120)
+    except ValueError as exc:
+        raise UsageError(f"Cannot write the plot {path}: {exc}", "Use a .png file name.") from None
     out.print(f"Trend plot -> {path}", highlight=False, markup=False)
 
 
@@ -228,7 +239,7 @@ def compare(
 
     if files:
         if len(files) != 2 or person is not None or sessions is not None:
-            raise HipcheckError(
+            raise UsageError(
                 "Give exactly two assessment files, or --person ID [--sessions A B].",
                 "e.g. hipcheck compare before/assessment.json after/assessment.json",
             )
@@ -240,22 +251,23 @@ def compare(
             _save_plot(df, plot, "Re-test trend")
         return
     if person is None and sessions is None:
-        raise HipcheckError("Give two assessment files, or --person ID [--sessions A B].")
+        raise UsageError("Give two assessment files, or --person ID [--sessions A B].")
     with _store(db) as store:
         if sessions is not None:
             infos = [store.get_session(i) for i in sessions]
             owners = {i.person for i in infos}
-            if len(owners) > 1 or (person is not None and owners != {person.strip()}):
+            if len(owners) > 1 or (person is not None and owners != {clean_id(person)}):
                 raise HipcheckError(
                     f"Sessions {sessions[0]} and {sessions[1]} do not belong to one person"
-                    + (f" ({person.strip()!r})." if person else "."),
+                    + (f" ({clean_id(person)!r})." if person else "."),
                     "See the sessions with `hipcheck history list --person ID`.",
                 )
         else:
+            assert person is not None  # checked above: a person or sessions
             infos = store.list_sessions(person)[-2:]
             if len(infos) < 2:
                 raise HipcheckError(
-                    f"{person.strip()!r} has {len(infos)} saved session(s); "
+                    f"{clean_id(person)!r} has {len(infos)} saved session(s); "
                     "a comparison needs two.",
                     "Save the re-test with `hipcheck history save`.",
                 )
@@ -264,10 +276,10 @@ def compare(
         cmp = compare_sessions(a, b, current_phase=phase)
         print_comparison(cmp, f"{ia.date.isoformat()} #{ia.id}", f"{ib.date.isoformat()} #{ib.id}")
         if plot is not None:
-            _save_plot(trend(store, ib.person), plot, f"Re-test trend: {ib.person}")
+            _save_plot(trend(store, ib.person), plot, f"Re-test trend: {clean_id(ib.person)}")
 
 
 def register(app: typer.Typer) -> None:
     """Add the ``history`` command group and the ``compare`` command to ``app``."""
     app.add_typer(history_app, name="history")
-    app.command("compare")(user_errors(compare))
+    app.command("compare")(present_errors(compare))

@@ -17,10 +17,12 @@ opened.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -44,12 +46,13 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from hipcheck.errors import HipcheckError
 from hipcheck.history.summary import summarize_assessment
 from hipcheck.model import Assessment
+from hipcheck.sanitize import clean_id
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 #: environment variable naming the database file or URL
@@ -197,6 +200,75 @@ def _enable_sqlite_fk(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+#: (words in the database driver's message, what it means, what to do)
+_DB_PROBLEMS = (
+    (
+        ("readonly", "read-only"),
+        "is read-only",
+        "Make the file and its folder writable, or point --db (or HIPCHECK_DB) at another file.",
+    ),
+    (
+        ("database is locked", "database table is locked"),
+        "is locked by another program",
+        "Close the other program using it (another hipcheck?) and try again.",
+    ),
+    (
+        ("disk is full", "disk full", "no space"),
+        "cannot grow: the disk is full",
+        "Free some disk space and try again.",
+    ),
+    (
+        ("unable to open", "could not connect", "connection refused", "authentication"),
+        "cannot be opened",
+        "Check that the file's folder exists and is writable, or the server URL and login.",
+    ),
+    (
+        ("not a database", "malformed", "disk image"),
+        "is not a usable hipcheck history database (damaged, or another kind of file)",
+        "Point --db (or HIPCHECK_DB) at a hipcheck history file or a new file name.",
+    ),
+)
+
+
+def database_error(exc: BaseException, location: str, action: str) -> HistoryError:
+    """Return a user-facing error for a failed database operation.
+
+    The message names the database and says what failed and why in plain words; it
+    never contains the SQL statement or its parameters (a person's identifier).
+    """
+    orig = getattr(exc, "orig", None) or exc
+    first = orig.args[0] if getattr(orig, "args", None) else ""
+    text = str(getattr(orig, "strerror", None) or first).lower()
+    for words, meaning, hint in _DB_PROBLEMS:
+        if any(w in text for w in words):
+            return HistoryError(
+                f"The history database {location} {meaning}: {action} failed.", hint
+            )
+    return HistoryError(
+        f"The history database {location} failed while {action} ({type(orig).__name__}).",
+        "Check the database file (or server); point --db at a new file to start afresh.",
+    )
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _guarded(action: str) -> Callable[[F], F]:
+    """Map database and file errors of a :class:`HistoryStore` method to HistoryError."""
+
+    def decorate(method: F) -> F:
+        @functools.wraps(method)
+        def wrapper(self: HistoryStore, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return method(self, *args, **kwargs)
+            except (SQLAlchemyError, OSError) as exc:
+                raise database_error(exc, self.location, action) from None
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
 def alembic_config() -> Config:
     """Return an Alembic config for the packaged migrations (no ``alembic.ini`` needed)."""
     cfg = Config()
@@ -249,7 +321,8 @@ def _parse_date(date: dt.date | str | None) -> dt.date:
 
 
 def _clean_person(person: str) -> str:
-    ident = str(person).strip()
+    """Return the identifier as stored: control characters and outer whitespace removed."""
+    ident = clean_id(person)
     if not ident:
         raise HistoryError("The person identifier is empty.", "Give --person ID.")
     if len(ident) > 200:
@@ -304,7 +377,10 @@ class HistoryStore:
         if self._engine is not None:
             return self._engine
         if self._file is not None:
-            self._file.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                self._file.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise database_error(exc, self.location, "creating its folder") from None
         try:
             engine = create_engine(self.url)
         except (ArgumentError, NoSuchModuleError, ImportError) as exc:
@@ -324,10 +400,16 @@ class HistoryStore:
             ) from None
         except DatabaseError as exc:
             engine.dispose()
-            raise HistoryError(
-                f"{self.location} is not a usable hipcheck history database ({exc.orig or exc}).",
-                "Point --db (or HIPCHECK_DB) at a hipcheck history file or a new file name.",
-            ) from None
+            problem = database_error(exc, self.location, "opening it")
+            if "failed while" in problem.message:  # none of the known causes
+                problem = HistoryError(
+                    f"{self.location} is not a usable hipcheck history database.",
+                    "Point --db (or HIPCHECK_DB) at a hipcheck history file or a new file name.",
+                )
+            raise problem from None
+        except (SQLAlchemyError, OSError) as exc:
+            engine.dispose()
+            raise database_error(exc, self.location, "opening it") from None
         self._engine = engine
         return engine
 
@@ -343,6 +425,7 @@ class HistoryStore:
         self.close()
 
     # -- writing ------------------------------------------------------------------
+    @_guarded("saving the session")
     def save_assessment(
         self,
         person: str,
@@ -406,12 +489,14 @@ class HistoryStore:
                 s.add(ProgramRow(session_id=row.id, document=doc["program"]))
             return row.id
 
+    @_guarded("deleting the session")
     def delete_session(self, session_id: int) -> None:
         """Delete one session with its assessment, metric summaries and program."""
         self._get_session_row(session_id)
         with Session(self._open()) as s, s.begin():
             self._delete_sessions(s, [session_id])
 
+    @_guarded("deleting the person")
     def delete_person(self, person: str) -> int:
         """Delete a person and ALL their data; return the number of sessions deleted."""
         with Session(self._open()) as s, s.begin():
@@ -440,6 +525,7 @@ class HistoryStore:
             )
         return p
 
+    @_guarded("reading the session")
     def _get_session_row(self, session_id: int) -> tuple[SessionRow, str]:
         if self._engine is None:
             raise HistoryError(f"No session {session_id}: the history database is empty.")
@@ -454,6 +540,7 @@ class HistoryStore:
             s.expunge(row)
             return row, person.identifier if person else ""
 
+    @_guarded("listing the people")
     def list_people(self) -> list[PersonInfo]:
         """Return everyone in the store, sorted by identifier."""
         if self._engine is None:
@@ -472,12 +559,13 @@ class HistoryStore:
         with Session(self._engine) as s:
             return [PersonInfo(*r) for r in s.execute(stmt)]
 
+    @_guarded("listing the sessions")
     def list_sessions(self, person: str) -> list[SessionInfo]:
         """Return the sessions of ``person``, oldest first (by date, then saving order)."""
         if self._engine is None:
             _clean_person(person)
             raise HistoryError(
-                f"No person {person.strip()!r}: the history database is empty.",
+                f"No person {_clean_person(person)!r}: the history database is empty.",
                 "Save an assessment first with `hipcheck history save`.",
             )
         with Session(self._engine) as s:
@@ -494,6 +582,7 @@ class HistoryStore:
         row, person = self._get_session_row(session_id)
         return _session_info(row, person)
 
+    @_guarded("reading the assessment")
     def get_assessment(self, session_id: int) -> Assessment:
         """Return the assessment saved in a session."""
         self._get_session_row(session_id)
@@ -510,6 +599,7 @@ class HistoryStore:
             except AssessmentFileError as exc:
                 raise HistoryError(exc.message) from None
 
+    @_guarded("reading the program")
     def get_program(self, session_id: int) -> dict[str, Any] | None:
         """Return the program given in a session, or None."""
         self._get_session_row(session_id)
@@ -517,6 +607,7 @@ class HistoryStore:
             row = s.get(ProgramRow, int(session_id))
             return None if row is None else row.document
 
+    @_guarded("reading the metric summaries")
     def metric_rows(self, person: str) -> list[dict[str, Any]]:
         """Return the per-metric summaries of all sessions of ``person`` (oldest first).
 

@@ -56,9 +56,22 @@ def series_to_frame(series: LandmarkSeries) -> pd.DataFrame:
 
 
 def save_landmarks(series: LandmarkSeries, path: str | Path) -> Path:
-    """Write a landmark series to Parquet (atomically: a temp file renamed into place)."""
+    """Write a landmark series to Parquet (atomically: a temp file renamed into place).
+
+    Raises
+    ------
+    hipcheck.errors.OutputError
+        The file cannot be written (a folder in the way, disk full, no permission).
+    """
+    from hipcheck.outputs.atomic import atomic_path, output_error
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.is_dir():
+        raise output_error(IsADirectoryError(21, "Is a directory"), path, str(path))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise output_error(exc, path.parent, str(path)) from exc
     table = pa.Table.from_pandas(series_to_frame(series), preserve_index=False)
     meta = {
         "format_version": FORMAT_VERSION,
@@ -71,19 +84,25 @@ def save_landmarks(series: LandmarkSeries, path: str | Path) -> Path:
     table = table.replace_schema_metadata(
         {**(table.schema.metadata or {}), b"hipcheck": json.dumps(meta, default=str).encode()}
     )
-    tmp = path.with_name(path.name + ".part")
-    pq.write_table(table, tmp)
-    tmp.replace(path)
+    with atomic_path(path, str(path)) as tmp:
+        pq.write_table(table, tmp)
     return path
 
 
 def load_landmarks(path: str | Path) -> LandmarkSeries:
-    """Read a landmark series written by :func:`save_landmarks`.
+    """Read a landmark series written by :func:`save_landmarks`, checking every field.
+
+    A landmark file may come from anywhere, so it is validated before use: the metadata
+    must be JSON with the expected fields and types, timestamps finite and strictly
+    increasing, every landmark column numeric with no infinite values, x and y missing
+    together, and visibility/presence within 0-1 (visibility present wherever the
+    landmark has coordinates).
 
     Raises
     ------
     hipcheck.errors.LandmarkFileError
-        Missing file, not Parquet, or not a hipcheck landmark file.
+        Missing file, not Parquet, not a hipcheck landmark file, or a field that fails
+        the checks above (the message names the file and the field).
     """
     path = Path(path)
     if not path.is_file():
@@ -97,51 +116,136 @@ def load_landmarks(path: str | Path) -> LandmarkSeries:
         )
     try:
         table = pq.read_table(path)
-    except (pa.ArrowInvalid, OSError) as exc:
+    except (pa.ArrowException, OSError, ValueError) as exc:
         raise LandmarkFileError(
             f"{path} is not a readable Parquet file ({exc}).",
             "Pass a landmarks.parquet file written by hipcheck.",
         ) from exc
+    meta = _metadata(table, path)
+    df = table.to_pandas()
+    arrays = _arrays_from_frame(df, path)
+    try:
+        return LandmarkSeries(
+            t_s=arrays.pop("t_s"),
+            frame_size=(int(meta["frame_size"][0]), int(meta["frame_size"][1])),
+            model=meta.get("model", ""),
+            source=meta.get("source", ""),
+            video=meta.get("video", {}),
+            log=[*meta.get("log", []), {"operation": "load_landmarks", "path": str(path)}],
+            **arrays,
+        )
+    except ValueError as exc:  # pragma: no cover - the checks above should catch it all
+        raise LandmarkFileError(f"{path}: {exc}", _HINT) from None
+
+
+_HINT = "Pass a landmarks.parquet file written by hipcheck (hipcheck landmarks VIDEO -o FILE)."
+
+
+def _bad(path: Path, field: str, problem: str) -> LandmarkFileError:
+    return LandmarkFileError(f"{path}: field {field!r} {problem}.", _HINT)
+
+
+def _metadata(table: pa.Table, path: Path) -> dict:
     raw_meta = (table.schema.metadata or {}).get(b"hipcheck")
     if raw_meta is None:
-        raise LandmarkFileError(
-            f"{path} has no hipcheck metadata.",
-            "Pass a landmarks.parquet file written by hipcheck (hipcheck landmarks VIDEO -o FILE).",
-        )
-    meta = json.loads(raw_meta)
+        raise LandmarkFileError(f"{path} has no hipcheck metadata.", _HINT)
+    try:
+        meta = json.loads(raw_meta)
+    except (ValueError, RecursionError):
+        raise _bad(path, "hipcheck metadata", "is not valid JSON") from None
+    if not isinstance(meta, dict):
+        raise _bad(path, "hipcheck metadata", "is not a JSON object")
     if meta.get("format_version") != FORMAT_VERSION:
         raise LandmarkFileError(
             f"{path} has landmark format version {meta.get('format_version')!r}; "
             f"this hipcheck reads version {FORMAT_VERSION}.",
             "Re-extract the landmarks with this version of hipcheck.",
         )
-    df = table.to_pandas()
-    arrays = _arrays_from_frame(df, path)
-    return LandmarkSeries(
-        t_s=df["t_s"].to_numpy(np.float64),
-        frame_size=(int(meta["frame_size"][0]), int(meta["frame_size"][1])),
-        model=meta.get("model", ""),
-        source=meta.get("source", ""),
-        video=meta.get("video", {}),
-        log=[*meta.get("log", []), {"operation": "load_landmarks", "path": str(path)}],
-        **arrays,
-    )
+    size = meta.get("frame_size")
+    if not (
+        isinstance(size, list)
+        and len(size) == 2
+        and all(isinstance(v, int | float) and not isinstance(v, bool) for v in size)
+        and all(np.isfinite(v) and v == int(v) and 0 < v <= _MAX_FRAME_SIDE for v in size)
+    ):
+        raise _bad(path, "frame_size", f"must be [width, height] in pixels, got {size!r:.80}")
+    for key, kind, name in (
+        ("model", str, "text"),
+        ("source", str, "text"),
+        ("video", dict, "an object"),
+        ("log", list, "a list"),
+    ):
+        if key in meta and not isinstance(meta[key], kind):
+            raise _bad(path, key, f"must be {name}, got {type(meta[key]).__name__}")
+    return meta
+
+
+#: largest frame side accepted in a landmark file (pixels; 16K video is 15360 wide)
+_MAX_FRAME_SIDE = 20000
+
+
+def _numeric(df: pd.DataFrame, column: str, path: Path) -> np.ndarray:
+    series = df[column]
+    if not (pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)):
+        raise _bad(path, column, f"must be numbers, got {series.dtype}")
+    return series.to_numpy(np.float64)
 
 
 def _arrays_from_frame(df: pd.DataFrame, path: Path) -> dict[str, np.ndarray]:
     missing = [f"{name}_{f}" for name in LANDMARK_NAMES for f in _FIELDS if f"{name}_{f}" not in df]
+    if "t_s" not in df:
+        missing.insert(0, "t_s")
     if missing:
         raise LandmarkFileError(
-            f"{path} lacks {len(missing)} landmark columns (e.g. {missing[:3]}).",
-            "Pass a landmarks.parquet file written by hipcheck.",
+            f"{path} lacks {len(missing)} landmark columns (e.g. {missing[:3]}).", _HINT
         )
+    if len(df) == 0:
+        raise LandmarkFileError(f"{path} holds no frames.", _HINT)
+    t = _numeric(df, "t_s", path)
+    if not np.isfinite(t).all():
+        row = int(np.flatnonzero(~np.isfinite(t))[0])
+        raise _bad(path, "t_s", f"is missing or infinite at row {row}")
+    steps = np.diff(t)
+    if (steps <= 0).any():
+        row = int(np.flatnonzero(steps <= 0)[0]) + 1
+        how = "repeats" if steps[row - 1] == 0 else "decreases"
+        raise _bad(
+            path,
+            "t_s",
+            f"{how} at row {row} ({t[row]:.4f} s after {t[row - 1]:.4f} s); timestamps must "
+            "strictly increase",
+        )
+    values: dict[str, np.ndarray] = {}
+    for name in LANDMARK_NAMES:
+        for f in _FIELDS:
+            column = f"{name}_{f}"
+            v = _numeric(df, column, path)
+            if np.isinf(v).any():
+                row = int(np.flatnonzero(np.isinf(v))[0])
+                raise _bad(path, column, f"is infinite at row {row}")
+            if f in ("visibility", "presence"):
+                outside = np.isfinite(v) & ((v < -1e-6) | (v > 1 + 1e-6))
+                if outside.any():
+                    row = int(np.flatnonzero(outside)[0])
+                    raise _bad(path, column, f"must lie in 0-1, got {v[row]:g} at row {row}")
+            values[column] = v
+        x, y = values[f"{name}_x"], values[f"{name}_y"]
+        odd = np.isfinite(x) != np.isfinite(y)
+        if odd.any():
+            row = int(np.flatnonzero(odd)[0])
+            raise _bad(path, f"{name}_x/{name}_y", f"has only one of x and y at row {row}")
+        unseen = np.isfinite(x) & ~np.isfinite(values[f"{name}_visibility"])
+        if unseen.any():
+            row = int(np.flatnonzero(unseen)[0])
+            raise _bad(path, f"{name}_visibility", f"is missing at row {row} (x, y are there)")
 
     def stack(field: str) -> np.ndarray:
         return np.stack(
-            [df[f"{name}_{field}"].to_numpy(np.float32) for name in LANDMARK_NAMES], axis=1
+            [values[f"{name}_{field}"].astype(np.float32) for name in LANDMARK_NAMES], axis=1
         )
 
     return {
+        "t_s": t,
         "xy": np.stack([stack("x"), stack("y")], axis=2),
         "z": stack("z"),
         "visibility": stack("visibility"),

@@ -219,10 +219,18 @@ def _describe(exc: BaseException) -> str:
 def _video_stream(container: av.container.InputContainer, p: Path) -> av.video.VideoStream:
     streams = [s for s in container.streams.video if s.codec_context is not None]
     if not streams:
-        kinds = sorted({s.type for s in container.streams}) or ["nothing"]
+        kinds = sorted({s.type for s in container.streams})
+        if kinds == ["audio"]:
+            raise VideoError(
+                f"{p} has no video stream (it contains only audio).",
+                "Use a file with video in it, not an audio-only recording.",
+            )
+        # no streams, a video stream without a decoder, or data tracks: the file's index
+        # (the MP4 'moov' box) is damaged, or it is not a video at all
+        found = f"its index lists {', '.join(kinds)}" if kinds else "it lists no streams"
         raise VideoError(
-            f"{p} has no video stream (it contains {', '.join(kinds)}).",
-            "Use a file with video in it, not an audio-only recording.",
+            f"{p} has no usable video stream ({found}): the file is damaged or not a video.",
+            _HINT_CONVERT,
         )
     # prefer a real video track over an embedded cover picture
     real = [s for s in streams if not (s.disposition & av.stream.Disposition.attached_pic)]

@@ -11,7 +11,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from hipcheck.errors import HipcheckError
+from hipcheck.cli.present import echo, present_errors
+from hipcheck.errors import UsageError
 from hipcheck.model import Assessment
 from hipcheck.program.mapping import attach_program
 from hipcheck.program.model import EQUIPMENT, LEVELS, ProgramContext, ProgramInputError
@@ -40,13 +41,7 @@ def parse_equipment(text: str | None) -> set[str]:
     return items | {"none"}
 
 
-def _fail(err: HipcheckError) -> typer.Exit:
-    typer.echo(f"Error: {err.message}", err=True)
-    if err.hint:
-        typer.echo(f"Hint: {err.hint}", err=True)
-    return typer.Exit(code=1)
-
-
+@present_errors
 def program_command(
     source: Annotated[
         Path,
@@ -79,28 +74,21 @@ def program_command(
     no program (the message says why and what to film); a leg that was not tested gets
     no side-specific dose.
     """
-    try:
-        if fmt not in FORMATS:
-            raise ProgramInputError(
-                f"Unknown format {fmt!r}.", hint=f"Choose one of: {', '.join(FORMATS)}."
-            )
-        assessment = read_assessment_for_program(source)
-        context = ProgramContext(
-            equipment=frozenset(parse_equipment(equipment)),
-            level=level,
-            lateral_hip_pain=lateral_hip_pain,
-            athlete=athlete,
-        )
-    except HipcheckError as err:
-        raise _fail(err) from None
+    if fmt not in FORMATS:
+        raise UsageError(f"Unknown format {fmt!r}.", f"Choose one of: {', '.join(FORMATS)}.")
+    assessment = read_assessment_for_program(source)
+    context = ProgramContext(
+        equipment=frozenset(parse_equipment(equipment)),
+        level=level,
+        lateral_hip_pain=lateral_hip_pain,
+        athlete=athlete,
+    )
     with_program = attach_program(assessment, context)
     program = with_program.program
     if program is None:
-        raise _fail(
-            ProgramInputError(
-                with_program.program_note or "No program could be built for this assessment.",
-                hint=assessment.coverage.advice,
-            )
+        raise ProgramInputError(
+            with_program.program_note or "No program could be built for this assessment.",
+            hint=assessment.coverage.advice,
         )
     if fmt == "json":
         text = json.dumps(program.to_dict(), indent=2, ensure_ascii=False) + "\n"
@@ -109,14 +97,13 @@ def program_command(
     else:
         text = render_text(program)
     if output is None:
-        typer.echo(text, nl=False)
+        echo(text, nl=False)
         return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise _fail(
-            ProgramInputError(f"Cannot write {output} ({exc.strerror}).", hint="Check the path.")
-        ) from None
+    from hipcheck.outputs.atomic import atomic_write_text
+    from hipcheck.outputs.folder import output_file
+
+    with output_file(output, "the program", f"program.{'md' if fmt == 'markdown' else fmt}"):
+        atomic_write_text(output, text, "the program")
     typer.echo(f"Program written to {output}", err=True)
 
 

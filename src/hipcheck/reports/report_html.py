@@ -8,18 +8,20 @@ the user (patient id, file names, notes) is escaped by Jinja2's autoescape.
 from __future__ import annotations
 
 import base64
-from collections.abc import Sequence
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
-import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from hipcheck.model import Assessment
 from hipcheck.reports.bands import RATING_COLOURS, UNRATED_COLOUR
 from hipcheck.reports.plots import figure_to_png, plot_timeseries
 from hipcheck.reports.tables import build_report
+
+if TYPE_CHECKING:
+    from hipcheck.reports import ReportOptions
 
 
 def _rating_class(value: object) -> str:
@@ -54,35 +56,30 @@ def image_png(image: np.ndarray) -> bytes:
     return buf.tobytes()
 
 
-def render_html(
-    assessment: Assessment,
-    *,
-    kinematics: pd.DataFrame | None = None,
-    key_frames: Sequence[np.ndarray] | None = None,
-    patient_id: str | None = None,
-    session_date: str | None = None,
-) -> str:
+def render_html(assessment: Assessment, options: ReportOptions | None = None) -> str:
     """Return the report as one self-contained HTML document.
 
     Parameters
     ----------
     assessment
-        The analysis to report.
-    kinematics
-        Per-frame kinematics; when given, the time-series plot is included.
-    key_frames
-        Annotated RGB frames (e.g. from :func:`hipcheck.reports.draw.key_frame`).
-    patient_id, session_date
-        Shown as entered; both optional.
+        The analysis to report (texts longer than
+        :data:`hipcheck.reports.MAX_TEXT_CHARS` are cut).
+    options
+        Kinematics (time-series plot), key frames, patient id, date and notes. The
+        FPPA bands follow the assessment's sex.
     """
     from hipcheck import __version__
+    from hipcheck.reports import ReportOptions, bounded
 
-    report = build_report(assessment, patient_id=patient_id, session_date=session_date)
+    opts = options or ReportOptions()
+    assessment = bounded(assessment)
+    report = build_report(assessment, patient_id=opts.patient_id, session_date=opts.session_date)
     sex = assessment.sex
     plots = []
+    kinematics = opts.kinematics
     if kinematics is not None and len(kinematics):
         plots.append(png_data_uri(figure_to_png(plot_timeseries(kinematics, assessment, sex=sex))))
-    frames = [png_data_uri(image_png(f)) for f in key_frames or []]
+    frames = [png_data_uri(image_png(f)) for f in opts.key_frames]
     colours = {**RATING_COLOURS, "none": UNRATED_COLOUR}
     return (
         _environment()
@@ -91,7 +88,8 @@ def render_html(
             r=report,
             plots=plots,
             frames=frames,
-            patient_id=patient_id,
+            frame_notes=list(opts.notes),
+            patient_id=opts.patient_id,
             colours=colours,
             version=__version__,
         )

@@ -18,10 +18,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
-import numpy as np
-import pandas as pd
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.pagesizes import A4
@@ -47,6 +46,9 @@ from hipcheck.reports.bands import RATING_COLOURS, UNRATED_COLOUR
 from hipcheck.reports.plots import figure_to_png, plot_timeseries
 from hipcheck.reports.report_html import image_png
 from hipcheck.reports.tables import Cell, Report, build_report
+
+if TYPE_CHECKING:
+    from hipcheck.reports import ReportOptions
 
 MAX_PAGES = 3
 #: usable width: A4 minus 15 mm margins minus the frame's 6 pt padding on each side
@@ -330,10 +332,9 @@ def _safety(r: Report, st: dict[str, ParagraphStyle]) -> list[Flowable]:
 
 
 def _figures(
-    kinematics: pd.DataFrame | None,
-    assessment: Assessment,
     frames_png: list[bytes],
     plot_png: bytes | None,
+    notes: Sequence[str],
     st: dict[str, ParagraphStyle],
     level: _Level,
 ) -> list[Flowable]:
@@ -341,6 +342,7 @@ def _figures(
     if plot_png is not None:
         plot = _image(plot_png, width_mm=min(level.plot_width_mm, CONTENT_W / mm))
         out.append(KeepTogether([Paragraph("Over time", st["h2"]), plot]))
+    block: list[Flowable] = []
     if frames_png:
         images = [_image(p, height_mm=level.frame_height_mm) for p in frames_png[:3]]
         row = Table([images], hAlign="LEFT")
@@ -349,16 +351,18 @@ def _figures(
                 [("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 4)]
             )
         )
-        out.append(KeepTogether([Paragraph("Key frames", st["h2"]), row]))
+        block.append(row)
+    block += [Paragraph(esc(n), st["small"]) for n in notes]
+    if block:
+        out.append(KeepTogether([Paragraph("Key frames", st["h2"]), *block]))
     return out
 
 
 def _story(
     r: Report,
-    assessment: Assessment,
-    kinematics: pd.DataFrame | None,
     plot_png: bytes | None,
     frames_png: list[bytes],
+    notes: Sequence[str],
     level: _Level,
 ) -> list[Flowable]:
     st = _styles()
@@ -367,7 +371,7 @@ def _story(
     story.append(_bullets(r.quality_notes, st["cell"]) if r.quality_notes else
                  Paragraph("No quality problems were flagged.", st["base"]))  # fmt: skip
     story += _rep_table(r, st)
-    story += _figures(kinematics, assessment, frames_png, plot_png, st, level)
+    story += _figures(frames_png, plot_png, notes, st, level)
     story += _program(r, st, level)
     story += _safety(r, st)
     return story
@@ -407,25 +411,35 @@ def _build(story: list[Flowable], patient_id: str | None, title: str) -> tuple[b
 
 
 def render_pdf_bytes(
-    assessment: Assessment,
-    *,
-    kinematics: pd.DataFrame | None = None,
-    key_frames: Sequence[np.ndarray] | None = None,
-    patient_id: str | None = None,
-    session_date: str | None = None,
+    assessment: Assessment, options: ReportOptions | None = None
 ) -> tuple[bytes, int]:
-    """Return the PDF document and its page count (see :func:`render_pdf`)."""
-    report = build_report(assessment, patient_id=patient_id, session_date=session_date)
+    """Return the report as an A4 PDF of one to three pages, and its page count.
+
+    Parameters
+    ----------
+    assessment
+        The analysis to report (texts longer than
+        :data:`hipcheck.reports.MAX_TEXT_CHARS` are cut).
+    options
+        Kinematics (time-series plot), key frames (at most three are shown), patient
+        id, date and notes. The FPPA bands follow the assessment's sex.
+    """
+    from hipcheck.reports import ReportOptions, bounded
+
+    opts = options or ReportOptions()
+    assessment = bounded(assessment)
+    patient_id = opts.patient_id
+    report = build_report(assessment, patient_id=patient_id, session_date=opts.session_date)
     sex = assessment.sex
     plot_png = None
-    if kinematics is not None and len(kinematics):
-        fig = plot_timeseries(kinematics, assessment, sex=sex, panel_height_in=1.3)
+    if opts.kinematics is not None and len(opts.kinematics):
+        fig = plot_timeseries(opts.kinematics, assessment, sex=sex, panel_height_in=1.3)
         plot_png = figure_to_png(fig, dpi=170)
-    frames_png = [image_png(f) for f in key_frames or []]
+    frames_png = [image_png(f) for f in opts.key_frames]
     title = report.title + (f" - {patient_id}" if patient_id else "")
     pdf, pages = b"", 0
     for level in _LEVELS:
-        story = _story(report, assessment, kinematics, plot_png, frames_png, level)
+        story = _story(report, plot_png, frames_png, opts.notes, level)
         pdf, pages = _build(story, patient_id, _CONTROL.sub("", title))
         if pages <= MAX_PAGES:
             break
@@ -435,34 +449,13 @@ def render_pdf_bytes(
 def render_pdf(
     assessment: Assessment,
     out_path: str | os.PathLike[str],
-    *,
-    kinematics: pd.DataFrame | None = None,
-    key_frames: Sequence[np.ndarray] | None = None,
-    patient_id: str | None = None,
-    session_date: str | None = None,
+    options: ReportOptions | None = None,
 ) -> Path:
-    """Write the report as an A4 PDF of one to three pages and return its path.
+    """Write the report as an A4 PDF (atomically) and return its path.
 
-    Parameters
-    ----------
-    assessment
-        The analysis to report.
-    out_path
-        The ``.pdf`` file to write.
-    kinematics
-        Per-frame kinematics; when given, the time-series plot is included.
-    key_frames
-        Annotated RGB frames (at most three are shown).
-    patient_id, session_date
-        Shown as entered; both optional.
+    See :func:`render_pdf_bytes`; the file is written to a temporary name and renamed
+    into place, so a failure never leaves a partial PDF under ``out_path``.
     """
-    pdf, _pages = render_pdf_bytes(
-        assessment,
-        kinematics=kinematics,
-        key_frames=key_frames,
-        patient_id=patient_id,
-        session_date=session_date,
-    )
-    out = Path(out_path)
-    out.write_bytes(pdf)
-    return out
+    from hipcheck.outputs.atomic import atomic_write_bytes
+
+    return atomic_write_bytes(out_path, render_pdf_bytes(assessment, options)[0], "the report")

@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from hipcheck.cli.present import echo, present_errors
+from hipcheck.errors import UsageError
 from hipcheck.model import TASKS
 
 
@@ -18,6 +20,7 @@ def _parse_size(text: str) -> tuple[int, int]:
     return w, h
 
 
+@present_errors
 def synth(
     output: Annotated[Path, typer.Option("-o", "--output", help="Output video (.mp4).")],
     task: Annotated[str, typer.Option(help=f"One of {', '.join(TASKS)}.")] = "single_leg_squat",
@@ -51,6 +54,7 @@ def synth(
     jitter: Annotated[float, typer.Option(help="Per-rep relative variation of the targets.")] = 0.1,
 ) -> None:
     """Write a synthetic clip of a drawn figure with known angles, plus CLIP.truth.json."""
+    from hipcheck.outputs.folder import OutputFolder
     from hipcheck.synth.generate import ClipSpec, generate_clip
     from hipcheck.synth.truth import truth_path
 
@@ -74,15 +78,19 @@ def synth(
             jitter=jitter,
         )
     except ValueError as exc:
-        typer.echo(f"Error: {exc}", err=True)
-        raise typer.Exit(2) from exc
-    output.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        truth = generate_clip(output, spec, seed=seed)
-    except ValueError as exc:  # e.g. an output suffix no container matches
-        typer.echo(f"Error: {exc}", err=True)
-        raise typer.Exit(2) from exc
-    typer.echo(
+        raise UsageError(str(exc), "See hipcheck synth --help for the allowed values.") from None
+    if output.is_dir():
+        raise UsageError(f"{output} is a folder.", "Give the clip's file name, e.g. clip.mp4.")
+    # the clip and its truth file appear together (staged, then renamed), or not at all
+    with OutputFolder(
+        output.parent, marker=truth_path(output).name, lock=False, command="hipcheck synth"
+    ) as folder:
+        try:
+            truth = generate_clip(folder.path(output.name), spec, seed=seed)
+        except ValueError as exc:  # e.g. an output suffix no container matches
+            raise UsageError(str(exc), "Use a file name ending in .mp4 (or .webm).") from None
+        folder.commit()
+    echo(
         f"Wrote {output} ({truth.n_frames} frames, {truth.size[0]}x{truth.size[1]}) "
         f"and {truth_path(output)}"
     )
@@ -93,7 +101,7 @@ def synth(
             if truth.side == "both"
             else f"FPPA {b['fppa_deg']:.1f}"
         )
-        typer.echo(
+        echo(
             f"  rep {rep['index'] + 1} ({rep['side']}) bottom {rep['bottom_s']:.2f} s: "
             f"{fppa_text}, pelvic drop {b['pelvic_drop_deg']:.1f}, "
             f"trunk lean {b['trunk_lean_deg']:.1f} deg, depth {b['depth']:.2f}"

@@ -42,6 +42,17 @@ DEFAULT_DEPTH: dict[str, float] = {
 }
 FLOOR_ROW = 0.94  # floor line, fraction of the frame height
 TOP_MARGIN = 0.04  # free space above the head, fraction of the frame height
+#: largest frame side (px): 4K phone video is 3840x2160. A frame is drawn at
+#: ``supersample`` x this size, so 20000x20000 would need tens of GB before the first
+#: frame; the limit keeps a clip within a few hundred MB.
+MAX_SIZE = 4096
+#: highest frame rate (phones film slow motion at 240 fps)
+MAX_FPS = 240.0
+#: most repetitions in one clip (a set is 3-15; 100 is far beyond any protocol)
+MAX_REPS = 100
+#: longest clip (s): the motion plan holds a few arrays per frame, so the length is
+#: bounded like the size (10 minutes is far beyond any protocol)
+MAX_DURATION_S = 600.0
 
 
 @dataclass(frozen=True)
@@ -102,18 +113,31 @@ class ClipSpec:
             problems.append(f"task must be one of {TASKS}, got {self.task!r}")
         if self.task != "double_leg_squat" and self.side not in ("left", "right"):
             problems.append(f"side must be 'left' or 'right', got {self.side!r}")
-        if self.reps < 0:
-            problems.append("reps must be >= 0")
+        if not 0 <= self.reps <= MAX_REPS:
+            problems.append(f"reps must be 0-{MAX_REPS}")
         if self.rotation % 90:
             problems.append("rotation must be a multiple of 90")
-        if not self.fps > 0:
-            problems.append("fps must be positive")
+        if not 0 < self.fps <= MAX_FPS:
+            problems.append(f"fps must be above 0 and at most {MAX_FPS:g}")
         if self.free_leg not in ("forward", "back"):
             problems.append("free_leg must be 'forward' or 'back'")
         if self.background not in (None, "plain", "textured"):
             problems.append("background must be 'plain', 'textured' or None")
         if min(self.size) < 32:
             problems.append("size must be at least 32x32")
+        if max(self.size) > MAX_SIZE:
+            problems.append(f"size must be at most {MAX_SIZE}x{MAX_SIZE} (4K video is 3840x2160)")
+        times = (self.tempo_s, self.pause_s, self.pause_top_s, self.baseline_s, self.end_s)
+        if not all(math.isfinite(t) and t >= 0 for t in times):
+            problems.append("tempo and pause times must be finite and >= 0")
+        else:
+            longest = (
+                self.baseline_s
+                + self.end_s
+                + max(self.reps, 1) * (self.tempo_s + self.pause_s + self.pause_top_s + 2.0)
+            )
+            if longest > MAX_DURATION_S:
+                problems.append(f"the clip would last over {MAX_DURATION_S:g} s")
         if problems:
             raise ValueError("Invalid ClipSpec: " + "; ".join(problems) + ".")
 

@@ -1,0 +1,46 @@
+"""Progress bars on stderr for the commands that run the pose model or draw video."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from hipcheck.cli.present import err
+
+
+@contextmanager
+def frame_progress(
+    description: str, enabled: bool = True
+) -> Iterator[Callable[[int, int | None], None]]:
+    """Yield a ``progress(done, total)`` callback drawing a rich progress bar of frames.
+
+    The description is shown as plain text (a file name with ``[...]`` or control
+    characters is not interpreted).
+    """
+    from hipcheck.sanitize import clean_id
+
+    columns = (
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("frames"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=err, disable=not enabled, transient=False) as bar:
+        task = bar.add_task(escape(clean_id(description)), total=None)
+
+        def update(done: int, total: int | None) -> None:
+            bar.update(task, completed=done, total=total if total and total >= done else None)
+
+        yield update
