@@ -119,7 +119,10 @@ def expected_view(label: str) -> str | None:
     if "rear" in text or text.startswith("side"):
         return "refuse"
     angles = [
-        float(a) for pair in re.findall(r"~\s*(\d+)(?:\s*-\s*(\d+))?\s*deg", text) for a in pair if a
+        float(a)
+        for pair in re.findall(r"~\s*(\d+)(?:\s*-\s*(\d+))?\s*deg", text)
+        for a in pair
+        if a
     ]
     if not angles:
         return "frontal" if "frontal" in text else None
@@ -403,9 +406,8 @@ def analyse_clip(shared: Path, label: ClipLabel, max_side: int | None) -> ClipRe
 def _fmt_rep(f: FoundRep) -> str:
     values = ", ".join(f"{k} {v:+.1f} {f.ratings[k]}" for k, v in f.rated.items())
     refused = " frontal refused" if f.refused else ""
-    return (
-        f"{f.start_s:5.2f}/{f.bottom_s:5.2f}/{f.end_s:5.2f} {f.task} {f.side}{refused}"
-        + (f" [{values}]" if values else "")
+    return f"{f.start_s:5.2f}/{f.bottom_s:5.2f}/{f.end_s:5.2f} {f.task} {f.side}{refused}" + (
+        f" [{values}]" if values else ""
     )
 
 
@@ -465,7 +467,9 @@ def totals(results: list[ClipResult]) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--shared", type=Path, default=Path(__file__).resolve().parents[2] / "shared")
+    parser.add_argument(
+        "--shared", type=Path, default=Path(__file__).resolve().parents[2] / "shared"
+    )
     parser.add_argument("--max-side", type=int, default=DEFAULT_MAX_SIDE)
     parser.add_argument("--json", type=Path, default=None, help="write totals and rows here")
     parser.add_argument("--verbose", action="store_true", help="print each clip's notes")
@@ -493,4 +497,3 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
-

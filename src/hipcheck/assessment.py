@@ -14,11 +14,14 @@ is reported as ``indicative`` with that reason and never becomes a rated finding
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
 from hipcheck.config import AnalysisConfig
 from hipcheck.model import Assessment, Finding, MetricValue, Rep
+from hipcheck.plausibility import domain_problem
 from hipcheck.reps import Baseline, RepWindow
 from hipcheck.rubric import bands, overall, piva_category, rate
 
@@ -199,14 +202,26 @@ def rep_metrics(
     return metrics
 
 
-def _apply_rules(metrics: dict[str, object], reason: str | None, sex: str) -> None:
-    """Apply the validity rule and ratings in place: not measurable > indicative > rated."""
+def _apply_rules(
+    metrics: dict[str, object],
+    reason: str | None,
+    sex: str,
+    problem: Callable[[str, str | None, MetricValue], str | None] | None = None,
+) -> None:
+    """Apply the validity rule and ratings in place: not measurable > indicative > rated.
+
+    ``problem(metric, limb, value)`` returns why one metric is outside its valid domain
+    (:func:`hipcheck.plausibility.domain_problem`), or None.
+    """
     for name, value in metrics.items():
         limbs = value.items() if isinstance(value, dict) else [(None, value)]
-        for _, mv in limbs:
+        for limb, mv in limbs:
             assert isinstance(mv, MetricValue)
-            if reason is not None:
-                mv.status, mv.reason, mv.rating = "not_measurable", reason, None
+            why = reason
+            if why is None and problem is not None and mv.status != "not_measurable":
+                why = problem(name, limb, mv)
+            if why is not None:
+                mv.status, mv.reason, mv.rating = "not_measurable", why, None
                 mv.bottom = mv.bottom_rel = mv.peak = mv.peak_rel = None
                 continue
             if mv.status == "not_measurable":
@@ -218,6 +233,18 @@ def _apply_rules(metrics: dict[str, object], reason: str | None, sex: str) -> No
                 mv.rating = rate(mv.bottom, "kasr")  # type: ignore[assignment]
             else:
                 mv.rating = rate(mv.bottom_rel, _RUBRIC_KEY[name], sex)  # type: ignore[assignment]
+
+
+def _domain_check(
+    kin: pd.DataFrame, rep: RepWindow
+) -> Callable[[str, str | None, MetricValue], str | None]:
+    """``problem`` callback of :func:`_apply_rules` for one rep (plausibility domains)."""
+
+    def check(name: str, limb: str | None, mv: MetricValue) -> str | None:
+        value = mv.bottom if name == "kasr" else mv.bottom_rel
+        return domain_problem(name, kin, rep, limb=limb, value=value)
+
+    return check
 
 
 def piva_score(kin: pd.DataFrame, rep: Rep, window: RepWindow) -> tuple[int | None, dict[str, int]]:
@@ -428,9 +455,10 @@ def build_assessment(
     t = kin["t_s"].to_numpy(float)
     reps: list[Rep] = []
     for i, w in enumerate(windows, start=1):
-        flags, reason = _rep_problem(kin, w, baseline, config)
-        metrics = rep_metrics(kin, w, baseline, sources=sources)
-        _apply_rules(metrics, reason, config.sex)
+        reference = w.reference or baseline
+        flags, reason = _rep_problem(kin, w, reference, config)
+        metrics = rep_metrics(kin, w, reference, sources=sources)
+        _apply_rules(metrics, reason, config.sex, problem=_domain_check(kin, w))
         rep = Rep(
             index=i,
             task=w.task,
