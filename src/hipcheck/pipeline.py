@@ -267,7 +267,9 @@ def _usable_cutoff(cutoff_hz: float, t_s: np.ndarray) -> tuple[float, str | None
 
 def _add_relative_columns(kin: pd.DataFrame, frames: np.ndarray) -> None:
     for col in [c for c in kin.columns if c.endswith("_deg")]:
-        base = float(np.nanmean(kin[col].to_numpy(float)[frames]))
+        values = kin[col].to_numpy(float)[frames]
+        values = values[np.isfinite(values)]
+        base = float(values.mean()) if values.size else float("nan")
         kin[col.removesuffix("_deg") + "_rel_deg"] = kin[col] - base
 
 

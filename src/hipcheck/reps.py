@@ -131,9 +131,29 @@ MIN_KNEE_FLEXION = 0.02
 #: the bottom of deep squats close to the camera, so the travel is measured between the
 #: standing references around the rep, not as the range of every frame.
 PLANT_MAX_SHIFT = 0.2
-#: Pelvis above its standing level by this much (leg lengths) with both feet off the
-#: floor: the flight phase of a jump or hop.
+#: Stepping or walking in place: the lifted foot changes sides at least this often
+#: around one rep (left up, right up, left up), each lift ``STEP_MIN_S`` to
+#: ``STEP_MAX_S`` long, the rep widened by ``STEP_PAD_S``.
+STEP_SWITCHES_MIN = 3
+STEP_MIN_S = 0.1
+#: A step lifts a foot for at most this long (s); free feet of single-leg squats stay up
+#: for 1-2 s (the frontal single-leg landmark set: 0.8-2.2 s).
+STEP_MAX_S = 0.8
+#: A step clears the floor by at least this much (leg lengths, about 9 cm); the planted
+#: feet of the frontal single-leg landmark set wobble up to 0.09 off their floor level.
+STEP_LIFT_MIN = 0.10
+STEP_PAD_S = 1.2
+#: A dip whose bottom lies this close (s) to a stepping dip is a step too.
+STEP_CONTEXT_S = 1.5
+#: Pelvis above its running median by this much (leg lengths) with both feet off the
+#: floor: the flight phase of a jump or hop (the hop test's flights: 0.15-0.33).
 JUMP_RISE_MIN = 0.05
+#: Window (s) of the running median of the pelvis height for flights.
+FLIGHT_WINDOW_S = 2.0
+#: A clip without reps shows jumping or hopping with at least this many flights (the
+#: hop test has 14, the jumper on the roof 6; a tracker locking on at the clip's start
+#: can fake one or two).
+JUMPS_MIN = 3
 #: In flight the pelvis rises with the feet: by at least this share of the lower foot's
 #: lift. Hop test flights: pelvis up 0.15-0.33 with feet up 0.06-0.45 (vaila); walking
 #: toward the camera: pelvis "up" 0.07 with feet "up" 0.3-0.4 (sit-to-stand walk-out).
@@ -492,12 +512,19 @@ def standing_level(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
 
 def _nearest_run(
-    mask: np.ndarray, start: int, end: int, max_gap: int, before: bool, min_len: int = 1
+    mask: np.ndarray,
+    start: int,
+    end: int,
+    max_gap: int,
+    before: bool,
+    min_len: int = 1,
+    earliest: bool = False,
 ) -> np.ndarray | None:
     """Return the frames of the nearest run of ``mask`` before (or after) a rep, or None.
 
     The run must reach up to ``start`` (or start from ``end`` on) with at least
-    ``min_len`` frames there, within ``max_gap`` frames of the rep.
+    ``min_len`` frames there, within ``max_gap`` frames of the rep. ``earliest`` takes
+    the first such run before the rep instead of the last.
 
     A run that overlaps the rep's edge (the legs are still nearly straight when the
     depth passes the rep's 10 % start) contributes only its frames outside the rep.
@@ -506,7 +533,7 @@ def _nearest_run(
     if before:
         cands = [(a, min(b, start + 1)) for a, b in rs if a <= start]
         cands = [(a, b) for a, b in cands if b - a >= min_len and start - (b - 1) <= max_gap]
-        return np.arange(*cands[-1]) if cands else None
+        return np.arange(*cands[0 if earliest else -1]) if cands else None
     cands = [(max(a, end), b) for a, b in rs if b - 1 >= end]
     cands = [(a, b) for a, b in cands if b - a >= min_len and a - end <= max_gap]
     return np.arange(*cands[0]) if cands else None
@@ -534,8 +561,10 @@ def rep_reference(
 
     Bilateral upright frames are preferred (2D frontal-plane values are relative to
     standing on both feet), quiet ones first (:func:`quiet_frames`: not the weight
-    shift onto the stance leg); a single-leg squatter who never puts the free foot down
-    gets the nearest single-leg upright frames instead. Runs of at least
+    shift onto the stance leg), and of those the first standing before the rep (the
+    protocol's standing baseline, also for later reps); a single-leg squatter who never
+    puts the free foot down gets the nearest single-leg upright frames instead. Runs of
+    at least
     ``REFERENCE_MIN_S`` are preferred over shorter ones; at most ``BASELINE_MAX_S`` of
     frames next to the rep are used, at most ``REFERENCE_MAX_GAP_S`` away.
     """
@@ -550,7 +579,7 @@ def rep_reference(
     for need in (min_len, 1):
         for mask, bilateral in masks:
             for before in (True, False):
-                frames = _nearest_run(mask, rep.start, rep.end, gap, before, need)
+                frames = _nearest_run(mask, rep.start, rep.end, gap, before, need, bilateral)
                 if frames is None:
                     continue
                 frames = frames[-keep:] if before else frames[:keep]
@@ -684,15 +713,18 @@ def feet_at_bottom(
 
     Per foot, in world-aligned image coordinates (along the floor, up):
 
-    - ``move``: how far it moves during the rep (the 10-90 % range of its positions).
-      "Foot contact decides": the stance foot stands still, the free foot is lifted,
-      swung forward or back, slid, or lowered off a step. The knees cannot decide: in a
-      frontal single-leg squat the stance knee bends toward the camera and keeps a
-      straight 2D angle while the free knee shows the large 2D flexion;
+    - ``move``: how far it is, over the rep's lower half, from where it stood in the
+      ``reference`` frames (without a reference, or from the side: the 10-90 % range of
+      its positions over the rep). "Foot contact decides": the stance foot stays where
+      it stood, the free foot is lifted, swung forward or back, slid, or lowered off a
+      step. The knees cannot decide: in a frontal single-leg squat the stance knee bends
+      toward the camera and keeps a straight 2D angle while the free knee shows the
+      large 2D flexion;
     - ``height``: how much higher it is than the other foot over the rep's lower half
-      (depth at least half way down). From the front both feet stand on one floor line;
-      from the side the far foot sits higher (perspective), so there the difference is
-      taken relative to the feet in the standing ``reference``;
+      (depth at least half way down), less the same difference in the standing
+      ``reference`` when both feet were down there (one foot a little ahead, or the far
+      foot of a side view, sits higher without being lifted). A single-leg reference
+      (the free foot never put down) is compared with the floor line itself;
     - ``drop``: how far it went down from the rep's top (its first ``TOP_S``, else last).
 
     From the side (``frontal`` False) the near and far foot overlap and the model swaps
@@ -712,7 +744,7 @@ def feet_at_bottom(
     keys = list(slots)
     bottom = {k: _median2(slots[k][lower]) for k in keys}
     offset = dict.fromkeys(keys, 0.0)
-    if not frontal and reference is not None:
+    if reference is not None and (reference.bilateral or not frontal):
         ref = {k: _median2(slots[k][reference.frames]) for k in keys}
         for k, o in ((keys[0], keys[1]), (keys[1], keys[0])):
             value = float(ref[k][1] - ref[o][1])
@@ -721,8 +753,13 @@ def feet_at_bottom(
     out: dict[str, dict[str, float]] = {}
     for k, o in ((keys[0], keys[1]), (keys[1], keys[0])):
         top = _median2(slots[k][tops[0]]) if tops else np.full(2, np.nan)
+        if reference is not None and frontal:
+            stood = _median2(slots[k][reference.frames])
+            move = float(np.hypot(*(bottom[k] - stood))) / leg
+        else:
+            move = _spread(slots[k][window]) / leg
         out[names[k]] = {
-            "move": _spread(slots[k][window]) / leg,
+            "move": move,
             "height": (float(bottom[k][1] - bottom[o][1]) - offset[k]) / leg,
             "drop": float(top[1] - bottom[k][1]) / leg,
             "under": abs(float(bottom[k][0]) - pelvis) / leg,
@@ -861,73 +898,41 @@ def _stance_legs(side: str) -> tuple[str, ...]:
     return SIDES if side == "both" else (side,)
 
 
-def knee_flexion(kin: pd.DataFrame, rep: RepWindow, reference: Baseline | None) -> float:
-    """Shortening of the stance leg(s) hip-ankle distance at the bottom, leg lengths.
+def knee_flexion(up: Upright, rep: RepWindow) -> float:
+    """Return the shortening of the stance leg(s) hip-ankle distance at the bottom.
 
-    ``1 - L_bottom / L_standing`` (mean over both legs of a double-leg squat); the knee
-    flexion proxy that works from the front (the knee bends toward the camera, so its
-    2D angle hardly changes) and from the side.
+    ``1 - L_bottom / L_standing`` (mean over both legs of a double-leg squat), with
+    ``L_standing`` the leg's own standing length in the person's scale
+    (:class:`~hipcheck.kinematics.upright.Upright` ``leg_ratio``: a reference frame of
+    single-leg stance on the other leg would catch this leg bent). The knee flexion
+    proxy that works from the front (the knee bends toward the camera, so its 2D angle
+    hardly changes) and from the side.
     """
-    if reference is None:
-        return float("nan")
     values = []
     for s in _stance_legs(rep.side):
-        col = kin[f"{s}_leg_length_px"].to_numpy(float)
-        ref = _median(col[reference.frames])
-        lo, hi = max(0, rep.bottom - 1), min(col.size, rep.bottom + 2)
-        values.append(1.0 - _median(col[lo:hi]) / ref)
+        lo, hi = max(0, rep.bottom - 1), min(up.upright.size, rep.bottom + 2)
+        values.append(1.0 - _median(up.leg_ratio[s][lo:hi]))
     values = [v for v in values if np.isfinite(v)]
     return float(np.mean(values)) if values else float("nan")
 
 
-#: Segments whose apparent length gives the person's apparent size (camera zoom check).
-_SIZE_SEGMENTS = (
-    "shoulder_width_px",
-    "hip_width_px",
-    "torso_length_px",
-    "left_shank_length_px",
-    "right_shank_length_px",
-    "head_width_px",
-)
+def size_change(up: Upright, rep: RepWindow, reference: Baseline | None, fps: float) -> float:
+    """Return the largest change of the person's apparent size around the rep.
 
-
-def size_change(kin: pd.DataFrame, rep: RepWindow, reference: Baseline | None) -> float:
-    """Largest change of the person's apparent size within the rep (fraction, + or -).
-
-    Squatting changes some segments in the image, never all of them at once: the torso
-    shortens with forward flexion in a frontal view, the shanks with the knees coming
-    forward, the shoulders narrow when the arms reach forward (-18 % on the frontal
-    single-leg squat landmark set), but the head keeps its width and, from the side,
-    the torso its length. A zoom or a walk toward the camera changes every segment
-    together. So per frame the apparent size is the segment ratio (to the reference)
-    closest to 1 from below when shrinking (the largest ratio) and from above when
-    growing (the smallest); segments seen edge-on in the reference (below 0.05 leg
-    lengths) are skipped.
+    Relative to the size in the rep's standing reference (fraction, + = larger), over
+    the rep and ``0.3 s`` on each side (:func:`hipcheck.kinematics.upright.apparent_size`:
+    a zoom or a walk toward the camera changes every segment together; squatting never
+    does).
     """
-    if reference is None:
+    pad = int(round(0.3 * fps))
+    lo, hi = max(0, rep.start - pad), min(up.size.size, rep.end + pad + 1)
+    ref = _median(up.size[reference.frames]) if reference is not None else 1.0
+    if not np.isfinite(ref) or ref <= 0:
+        ref = 1.0
+    rel = up.size[lo:hi] / ref - 1.0
+    if not np.isfinite(rel).any():
         return 0.0
-    leg = reference.leg_length_px
-    ratios = []
-    for col in _SIZE_SEGMENTS:
-        if col not in kin:
-            continue
-        v = kin[col].to_numpy(float)
-        ref = _median(v[reference.frames])
-        if not np.isfinite(ref) or ref < 0.05 * leg:
-            continue
-        ratios.append(v[rep.start : rep.end + 1] / ref)
-    if not ratios:
-        return 0.0
-    r = np.vstack(ratios)
-    usable = np.isfinite(r).sum(axis=0) >= 2
-    if not usable.any():
-        return 0.0
-    r = r[:, usable]
-    # Shrinking: the frame whose least-shrunk segment shrank most (every segment smaller).
-    shrink = min(0.0, float(np.nanmin(np.nanmax(r, axis=0))) - 1.0)
-    # Growing: the frame whose least-grown segment grew most (every segment larger).
-    grow = max(0.0, float(np.nanmax(np.nanmin(r, axis=0))) - 1.0)
-    return shrink if -shrink > grow else grow
+    return float(rel[np.nanargmax(np.abs(rel))])
 
 
 def _seated_s(depth: np.ndarray, rep: RepWindow, fps: float) -> float:
@@ -967,27 +972,59 @@ def _stance_travel(kin: pd.DataFrame, rep: RepWindow, floor: Floor, fps: float) 
     return float(max(moves)) if moves else float("nan")
 
 
-def flight_frames(up: Upright, depth: np.ndarray) -> np.ndarray:
-    """Frames in the air: both feet off the floor and the whole body up with them.
+def lift_switches(up: Upright, rep: RepWindow, fps: float) -> int:
+    """Return how often the lifted foot changes sides around the rep.
 
-    Both feet at least ``FLIGHT_MIN`` above their floor levels (:class:`Upright`
-    ``airborne``), the pelvis at least ``JUMP_RISE_MIN`` above its standing level, and
-    risen by at least ``FLIGHT_RISE_SHARE`` of the lower foot's lift. Feet that only
-    seem to rise (walking toward the camera moves them down the image: perspective)
-    fail the last test: the pelvis hardly rises with them.
+    A foot is lifted when it stands at least ``STEP_LIFT_MIN`` above its own floor level
+    (:class:`~hipcheck.kinematics.upright.Upright` ``foot_lift``: the lowest place it
+    reaches nearby, so a step-down's lowered free foot is not the other foot "lifted");
+    only lifts of ``STEP_MIN_S`` to ``STEP_MAX_S`` while the other foot stands count (a
+    step lifts one foot briefly; a single-leg squatter holds the free foot up for the
+    whole rep), and the rep is widened by
+    ``STEP_PAD_S`` on each side (a step's dip is short, the steps around it are not). A
+    single-leg squat lifts one foot only, a double-leg squat neither; stepping or walking
+    in place lifts the left and the right foot in turn.
     """
+    pad = int(round(STEP_PAD_S * fps))
+    lo, hi = max(0, rep.start - pad), min(up.upright.size, rep.end + pad + 1)
+    min_len = max(2, int(round(STEP_MIN_S * fps)))
+    max_len = int(round(STEP_MAX_S * fps))
+    with np.errstate(invalid="ignore"):
+        lifted = {s: up.foot_lift[s][lo:hi] >= STEP_LIFT_MIN for s in SIDES}
+    events = []
+    for sign, s, o in ((1, "left", "right"), (-1, "right", "left")):
+        for a, b in _runs(lifted[s]):
+            # a step lifts one foot briefly while the other stands
+            if min_len <= b - a <= max_len and np.mean(lifted[o][a:b]) < 0.5:
+                events.append((a, sign))
+    order = [sign for _, sign in sorted(events)]
+    merged = [v for i, v in enumerate(order) if i == 0 or v != order[i - 1]]
+    return max(0, len(merged) - 1)
+
+
+def flight_frames(kin: pd.DataFrame, up: Upright, fps: float) -> np.ndarray:
+    """Return the frames in the air: both feet off the floor and the body up with them.
+
+    Both feet at least ``FLIGHT_MIN`` above their floor levels with a leg nearly
+    straight (:class:`~hipcheck.kinematics.upright.Upright` ``airborne``), and the
+    pelvis at least ``JUMP_RISE_MIN`` leg lengths above its running median over
+    ``FLIGHT_WINDOW_S``, by at least ``FLIGHT_RISE_SHARE`` of the lower foot's lift.
+    Feet that only seem to rise (walking toward the camera moves them down the image:
+    perspective) fail the last test: the pelvis hardly rises with them.
+    """
+    height = -kin["pelvis_y_px"].to_numpy(float) / up.standing_leg_px
+    win = max(3, int(round(FLIGHT_WINDOW_S * fps)) | 1)
+    rise = height - pd.Series(height).rolling(win, center=True, min_periods=1).median().to_numpy()
     lift = np.fmin(up.foot_lift["left"], up.foot_lift["right"])
-    rise = -depth
     with np.errstate(invalid="ignore"):
         return up.airborne & (rise >= JUMP_RISE_MIN) & (rise >= FLIGHT_RISE_SHARE * lift)
 
 
-def _airborne_near(up: Upright, depth: np.ndarray, rep: RepWindow, fps: float) -> bool:
+def _airborne_near(flight: np.ndarray, rep: RepWindow, fps: float) -> bool:
     """Return True when the person leaves the floor within or right around the rep."""
     pad = int(round(0.3 * fps))
-    lo, hi = max(0, rep.start - pad), min(depth.size, rep.end + pad + 1)
-    flight = flight_frames(up, depth)[lo:hi]
-    return bool(any(b - a >= 2 for a, b in _runs(flight)))
+    lo, hi = max(0, rep.start - pad), min(flight.size, rep.end + pad + 1)
+    return bool(any(b - a >= 2 for a, b in _runs(flight[lo:hi])))
 
 
 def rep_flags(
@@ -997,6 +1034,7 @@ def rep_flags(
     up: Upright,
     floor: Floor,
     fps: float,
+    frontal: bool = True,
 ) -> list[str]:
     """Why a depth dip is not a squat (empty list: it is one). Fills ``rep.evidence``."""
     flags: list[str] = []
@@ -1013,13 +1051,17 @@ def rep_flags(
         flags.append("shallow")
     elif not knees:
         flags.append("knees_straight")
-    ev["airborne"] = _airborne_near(up, depth, rep, fps)
+    ev["airborne"] = _airborne_near(flight_frames(kin, up, fps), rep, fps)
     if ev["airborne"]:
         flags.append("jumping")
+    # From the side the feet overlap and swap labels: lifts cannot be told apart.
+    ev["lift_switches"] = lift_switches(up, rep, fps) if frontal else 0
+    if ev["lift_switches"] >= STEP_SWITCHES_MIN:
+        flags.append("stepping")
     ev["stance_travel"] = _stance_travel(kin, rep, floor, fps)
     if np.isfinite(ev["stance_travel"]) and ev["stance_travel"] > PLANT_MAX_SHIFT:
         flags.append("walking")
-    ev["size_change"] = size_change(kin, rep, rep.reference)
+    ev["size_change"] = size_change(up, rep, rep.reference, fps)
     if abs(ev["size_change"]) > SIZE_CHANGE_MAX:
         flags.append("camera_motion")
     if "person_change" in kin and bool(kin["person_change"].iloc[rep.start : rep.end + 1].any()):
@@ -1033,7 +1075,8 @@ def rep_flags(
 # --- the whole clip ------------------------------------------------------------------
 
 ACTIVITY_REASONS = {
-    "walking": "no squats found: the person seems to be walking or stepping",
+    "walking": "no squats found: the person seems to be walking",
+    "stepping": "no squats found: the person seems to be stepping or walking on the spot",
     "jumping": "no squats found: the person seems to be hopping or jumping",
     "sitting": (
         "no squats found: the person seems to sit down on a chair and stand up again, "
@@ -1083,10 +1126,12 @@ def _clip_activity(
     floor: Floor | None,
     depth: np.ndarray,
     rejected: list[RepWindow],
+    fps: float = 30.0,
 ) -> str:
     """Return what a clip without reps shows (key of ``ACTIVITY_REASONS``).
 
-    The most common reason its depth dips were rejected for (dips too shallow to be a
+    The most telling reason its depth dips were rejected for (in the order sitting,
+    jumping, walking, stepping, camera motion, straight knees; dips too shallow to be a
     squat say little and are skipped), else: the pelvis
     travels ``WALK_TRAVEL_MIN`` along the floor (walking); two or more flights
     (jumping); mostly single-leg upright stance (balance); otherwise standing.
@@ -1101,14 +1146,14 @@ def _clip_activity(
             if f in ACTIVITY_REASONS:
                 counts[f] = counts.get(f, 0) + 1
     if counts:
-        order = ("sitting", "jumping", "walking", "camera_motion", "knees_straight")
-        return max(order, key=lambda f: (counts.get(f, 0), -order.index(f)))
+        order = ("sitting", "jumping", "walking", "stepping", "camera_motion", "knees_straight")
+        return next(f for f in order if counts.get(f, 0))
     if floor is not None:
         along = _pelvis_along(kin, floor)[up.upright]
         along = along[np.isfinite(along)]
         if along.size and np.percentile(along, 95) - np.percentile(along, 5) >= WALK_TRAVEL_MIN:
             return "walking"
-    if sum(1 for a, b in _runs(flight_frames(up, depth)) if b - a >= 2) >= 2:
+    if sum(1 for a, b in _runs(flight_frames(kin, up, fps)) if b - a >= 2) >= JUMPS_MIN:
         return "jumping"
     if any("shallow" in r.flags for r in rejected) and np.nanmax(depth) >= 0.1:
         return "shallow"
@@ -1205,17 +1250,26 @@ def detect_reps(
         )
         rep.evidence["feet"] = feet
         rep.task, rep.side = _resolve(config, task, side, feet)
-        rep.knee_flexion = knee_flexion(kin, rep, near or rep.reference)
+        rep.knee_flexion = knee_flexion(up, rep)
         rep.view = view_verdict(kin, np.arange(rep.start, rep.end + 1))
-        rep.flags = rep_flags(kin, rep, depth, up, rep.floor, fps)
+        rep.flags = rep_flags(kin, rep, depth, up, rep.floor, fps, frontal=shared)
         (rejected if rep.flags else reps).append(rep)
+    # A dip right next to steps is a step too (the first and last of a series of steps
+    # have no step on one side within their own window).
+    stepping = [kin["t_s"].iloc[r.bottom] for r in rejected if "stepping" in r.flags]
+    for rep in list(reps):
+        t_b = kin["t_s"].iloc[rep.bottom]
+        if any(abs(t_b - ts) <= STEP_CONTEXT_S for ts in stepping):
+            rep.flags.append("stepping")
+            reps.remove(rep)
+            rejected.append(rep)
     if config.task == "auto":
         rejected += _harmonise_single_leg_tasks(reps)
     rejected.sort(key=lambda r: r.bottom)
     baseline = _clip_baseline(kin, up, floor, fps)
     activity, reason = "squats", None
     if not reps:
-        activity = _clip_activity(kin, up, floor, depth, rejected)
+        activity = _clip_activity(kin, up, floor, depth, rejected, fps)
         reason = ACTIVITY_REASONS[activity]
     return RepDetection(
         baseline=baseline,

@@ -105,11 +105,14 @@ class Upright:
         Per foot, boolean per frame.
     foot_lift
         Per foot, height above its local floor level per frame (leg lengths, + = up).
+    size
+        The person's apparent size per frame relative to the clip (:func:`apparent_size`).
     """
 
     upright: np.ndarray
     bilateral: np.ndarray
     airborne: np.ndarray
+    size: np.ndarray
     leg_length_px: dict[str, float]
     leg_ratio: dict[str, np.ndarray]
     on_floor: dict[str, np.ndarray]
@@ -120,6 +123,59 @@ class Upright:
         """Mean standing leg length of both legs (pixels)."""
         values = [v for v in self.leg_length_px.values() if np.isfinite(v)]
         return float(np.mean(values)) if values else float("nan")
+
+
+#: Segments whose image length gives the person's apparent size.
+SIZE_SEGMENTS: tuple[str, ...] = (
+    "shoulder_width_px",
+    "hip_width_px",
+    "torso_length_px",
+    "left_shank_length_px",
+    "right_shank_length_px",
+    "head_width_px",
+)
+#: A segment shorter than this (leg lengths, clip median) is seen edge-on: not used.
+SIZE_MIN_SEGMENT = 0.05
+#: Window (s) of the running median that steadies the apparent size.
+SIZE_SMOOTH_S = 0.3
+
+
+def apparent_size(kin: pd.DataFrame, fps: float) -> np.ndarray:
+    """Return the person's apparent size per frame, relative to the clip (1 = median).
+
+    Squatting changes some segments in the image, never all of them at once: the torso
+    shortens with forward flexion in a frontal view, the shanks with the knees coming
+    forward, the shoulders narrow when the arms reach forward (-18 % on the frontal
+    single-leg squat landmark set), but the head keeps its width and, from the side,
+    the torso its length. A zoom, or the person walking toward or away from the
+    camera, changes every segment together. So per frame, with each segment relative to
+    its clip median, the size is the largest ratio when all segments are smaller, the
+    smallest when all are larger, else 1; at least three segments must be seen
+    (``SIZE_SEGMENTS``; segments edge-on, below ``SIZE_MIN_SEGMENT`` leg lengths, are
+    skipped). A running median over ``SIZE_SMOOTH_S`` steadies it.
+    """
+    leg = _percentile(kin["leg_length_px"].to_numpy(float), STANDING_PERCENTILE)
+    ratios = []
+    for col in SIZE_SEGMENTS:
+        if col not in kin:
+            continue
+        v = kin[col].to_numpy(float)
+        med = float(np.nanmedian(v)) if np.isfinite(v).any() else float("nan")
+        if np.isfinite(med) and med >= SIZE_MIN_SEGMENT * leg:
+            ratios.append(v / med)
+    n = len(kin)
+    if len(ratios) < 3:
+        return np.ones(n)
+    r = np.vstack(ratios)
+    seen = np.isfinite(r).sum(axis=0) >= 3
+    with np.errstate(invalid="ignore"), np.errstate(all="ignore"):
+        hi = np.nanmax(np.where(np.isfinite(r), r, -np.inf), axis=0)
+        lo = np.nanmin(np.where(np.isfinite(r), r, np.inf), axis=0)
+    size = np.where(hi < 1.0, hi, np.where(lo > 1.0, lo, 1.0))
+    size = np.where(seen, size, np.nan)
+    win = max(1, int(round(SIZE_SMOOTH_S * fps)) | 1)
+    size = pd.Series(size).rolling(win, center=True, min_periods=1).median().to_numpy(float)
+    return np.where(np.isfinite(size), size, 1.0)
 
 
 def _percentile(values: np.ndarray, q: float) -> float:
@@ -173,7 +229,9 @@ def find_upright(
         frontal and rear views, where both feet stand on one floor line; false for side
         views, where the far foot sits higher.
     """
-    leg_len = {s: kin[f"{s}_leg_length_px"].to_numpy(float) for s in SIDES}
+    size = apparent_size(kin, fps)
+    # Leg lengths in the person's own scale: a zoom does not bend or straighten legs.
+    leg_len = {s: kin[f"{s}_leg_length_px"].to_numpy(float) / size for s in SIDES}
     standing = {s: _percentile(leg_len[s], STANDING_PERCENTILE) for s in SIDES}
     leg_px = float(np.nanmean([v for v in standing.values() if np.isfinite(v)] or [np.nan]))
     ratio = {s: leg_len[s] / standing[s] for s in SIDES}
@@ -218,6 +276,7 @@ def find_upright(
         upright=body & (stands["left"] | stands["right"]),
         bilateral=body & both,
         airborne=airborne,
+        size=size,
         leg_length_px=standing,
         leg_ratio=ratio,
         on_floor=on_floor,
