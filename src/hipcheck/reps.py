@@ -433,8 +433,8 @@ def segment_reps(
         left_floor, right_floor = float(d[lo : p + 1].min()), float(d[p : hi + 1].min())
         # A side whose lowest point is the clip's first (last) frame was cut by the clip:
         # the person was still down there. It is measured against the other side.
-        cut_start = lo == 0 and int(np.argmin(d[: p + 1])) == 0
-        cut_end = hi == n - 1 and int(np.argmin(d[p:][::-1])) == 0
+        cut_start = lo == 0 and _cut(d[: p + 1])
+        cut_end = hi == n - 1 and _cut(d[p:][::-1])
         partial = None
         base = float(d[start])
         if cut_start and not cut_end:
@@ -462,17 +462,30 @@ def edge_prominence(d: np.ndarray, p: int) -> float:
     """
     n = d.size
     higher_l = np.flatnonzero(d[:p] > d[p])
-    higher_r = np.flatnonzero(d[p + 1 :] > d[p])
+    # an equal peak further right (after a dip) counts as higher: two equal bottoms with
+    # a small re-rise between them are one rep, measured at the later one
+    r = d[p + 1 :]
+    dipped = np.minimum.accumulate(r) < d[p] - 1e-12 if r.size else np.zeros(0, bool)
+    higher_r = np.flatnonzero((r > d[p]) | ((r >= d[p]) & dipped))
     lo = int(higher_l[-1]) + 1 if higher_l.size else 0
     hi = p + 1 + int(higher_r[0]) if higher_r.size else n
     left, right = d[lo : p + 1], d[p:hi]
-    cut_left = lo == 0 and int(np.argmin(left)) == 0
-    cut_right = hi == n and int(np.argmin(right[::-1])) == 0
+    cut_left = lo == 0 and _cut(left)
+    cut_right = hi == n and _cut(right[::-1])
     if cut_left and not cut_right:
         return float(d[p] - right.min())
     if cut_right and not cut_left:
         return float(d[p] - left.min())
     return float(d[p] - max(left.min(), right.min()))
+
+
+def _cut(side: np.ndarray) -> bool:
+    """Return True when a side of a peak (first element at the clip edge) was cut.
+
+    Cut: the clip's edge frame is the side's strict lowest point, so the person was
+    still going down (or already coming up) there; a flat standing edge is not cut.
+    """
+    return side.size > 1 and float(side[0]) < float(np.min(side[1:])) - 1e-9
 
 
 def _edge(d: np.ndarray, peak: int, limit: int, step: int) -> int:
@@ -1263,6 +1276,14 @@ def detect_reps(
             rep.flags.append("stepping")
             reps.remove(rep)
             rejected.append(rep)
+    # One protocol per clip: once a rep is clearly sitting on a chair, other reps that
+    # rest as long at the bottom are sitting too (whatever the feet did on the way).
+    if any("sitting" in r.flags for r in rejected):
+        for rep in list(reps):
+            if rep.evidence.get("seated_s", 0.0) >= SIT_MIN_S:
+                rep.flags.append("sitting")
+                reps.remove(rep)
+                rejected.append(rep)
     if config.task == "auto":
         rejected += _harmonise_single_leg_tasks(reps)
     rejected.sort(key=lambda r: r.bottom)

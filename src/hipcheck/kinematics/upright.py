@@ -136,12 +136,16 @@ SIZE_SEGMENTS: tuple[str, ...] = (
 )
 #: A segment shorter than this (leg lengths, clip median) is seen edge-on: not used.
 SIZE_MIN_SEGMENT = 0.05
+#: The apparent size is measured against the clip's first this many seconds...
+SIZE_REFERENCE_S = 1.0
+#: ... or this share of it, whichever is longer.
+SIZE_REFERENCE_SHARE = 0.2
 #: Window (s) of the running median that steadies the apparent size.
 SIZE_SMOOTH_S = 0.3
 
 
 def apparent_size(kin: pd.DataFrame, fps: float) -> np.ndarray:
-    """Return the person's apparent size per frame, relative to the clip (1 = median).
+    """Return the person's apparent size per frame, relative to the clip's start.
 
     Squatting changes some segments in the image, never all of them at once: the torso
     shortens with forward flexion in a frontal view, the shanks with the knees coming
@@ -149,21 +153,27 @@ def apparent_size(kin: pd.DataFrame, fps: float) -> np.ndarray:
     single-leg squat landmark set), but the head keeps its width and, from the side,
     the torso its length. A zoom, or the person walking toward or away from the
     camera, changes every segment together. So per frame, with each segment relative to
-    its clip median, the size is the largest ratio when all segments are smaller, the
-    smallest when all are larger, else 1; at least three segments must be seen
+    its median over the clip's first ``SIZE_REFERENCE_S`` (or ``SIZE_REFERENCE_SHARE``,
+    whichever is longer: only changes matter), the size is the largest ratio when all
+    segments are smaller, the smallest when all are larger, else unchanged from the
+    reference; at least three segments must be seen
     (``SIZE_SEGMENTS``; segments edge-on, below ``SIZE_MIN_SEGMENT`` leg lengths, are
     skipped). A running median over ``SIZE_SMOOTH_S`` steadies it.
     """
     leg = _percentile(kin["leg_length_px"].to_numpy(float), STANDING_PERCENTILE)
+    n = len(kin)
+    first = np.arange(n) < max(int(round(SIZE_REFERENCE_S * fps)), int(SIZE_REFERENCE_SHARE * n))
     ratios = []
     for col in SIZE_SEGMENTS:
         if col not in kin:
             continue
         v = kin[col].to_numpy(float)
-        med = float(np.nanmedian(v)) if np.isfinite(v).any() else float("nan")
+        ref = v[first & np.isfinite(v)]
+        if not ref.size:
+            ref = v[np.isfinite(v)]
+        med = float(np.median(ref)) if ref.size else float("nan")
         if np.isfinite(med) and med >= SIZE_MIN_SEGMENT * leg:
             ratios.append(v / med)
-    n = len(kin)
     if len(ratios) < 3:
         return np.ones(n)
     r = np.vstack(ratios)
