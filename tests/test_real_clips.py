@@ -71,9 +71,9 @@ def test_task_and_stance_side_right_on_every_rep(results):
     for lab, _, res in results:
         for i, j in res.matches:
             want, got = lab.reps[i], res.found[j]
-            if lab.task in ("single_leg_squat", "step_down", "double_leg_squat"):
-                if got.task != lab.task:
-                    problems.append(f"{lab.file} rep {want.index}: task {got.task}")
+            tasks = ("single_leg_squat", "step_down", "double_leg_squat")
+            if lab.task in tasks and got.task != lab.task:
+                problems.append(f"{lab.file} rep {want.index}: task {got.task}")
             if want.stance is not None and got.side != want.stance:
                 problems.append(f"{lab.file} rep {want.index}: side {got.side}")
     _fail(problems)
@@ -113,7 +113,7 @@ def test_no_implausible_value_is_rated(results):
 @pytest.mark.slow
 def test_clips_without_reps_say_what_was_seen(results):
     problems = []
-    for lab, analysis, res in results:
+    for lab, analysis, _ in results:
         activity = analysis.assessment.summary["activity"]
         if lab.n_reps == 0:
             reason = activity["no_reps_reason"]
