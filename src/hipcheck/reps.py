@@ -89,6 +89,12 @@ REFERENCE_MAX_GAP_S = 20.0
 #: 0.05 from a 0.34 bottom; the slow single-leg descent of hyva7 rep 2 pauses with
 #: re-rises of about 0.015).
 MIN_RELATIVE_PROMINENCE = 0.25
+#: A bottom this close (s) to the clip's first or last frame was not filmed as a bottom
+#: (the clip began or ended there): the rep is not counted, so never measured as if
+#: complete. hyva2 starts rising from a bottom before its first frame (the pose model
+#: puts a peak 0.04 s in on a downscaled copy); its last, labelled rep bottoms out
+#: 0.16-0.24 s before the end (depending on the resolution).
+EDGE_BOTTOM_S = 0.1
 #: A rep starts/ends at this fraction of its excursion (the 10 % rule of 2D squat work).
 REP_EDGE_FRACTION = 0.10
 #: A foot at least this far above the floor is lifted: the free foot of a single-leg
@@ -390,8 +396,8 @@ def segment_reps(
     """Find repetition candidates as prominent peaks of the depth signal.
 
     A peak next to the clip's start or end is measured against its other side only
-    (the clip may begin or end mid-rep); a peak at the very first or last frame is not a
-    candidate (its bottom was not filmed).
+    (the clip may begin or end mid-rep); a peak within ``EDGE_BOTTOM_S`` of the first or
+    last frame is not a candidate (its bottom was not filmed).
 
     Parameters
     ----------
@@ -419,10 +425,12 @@ def segment_reps(
     d = np.where(finite, depth, np.nanmin(depth))
     n = d.size
     peaks, _ = find_peaks(d, distance=max(1, int(round(min_distance_s * fps))))
+    edge = int(round(EDGE_BOTTOM_S * fps))
     keep = [
         int(p)
         for p in peaks
         if edge_prominence(d, int(p)) >= max(min_prominence, MIN_RELATIVE_PROMINENCE * d[p])
+        and edge <= p <= n - 1 - edge
     ]
     windows: list[RepWindow] = []
     for i, p in enumerate(keep):
