@@ -94,7 +94,8 @@ def clips(shared_dir, tmp_path_factory):
             path = _write(out_dir / f"{name}-{variant}.mp4", [change(im) for im in images], fps)
             results[(name, variant)] = (_analyse(path), 0.0, fps)
         keep = t >= trim_at  # starts mid-descent of the first rep
-        path = _write(out_dir / f"{name}-trim.mp4", [im for im, k in zip(images, keep) if k], fps)
+        trimmed = [im for im, k in zip(images, keep, strict=True) if k]
+        path = _write(out_dir / f"{name}-trim.mp4", trimmed, fps)
         results[(name, "trim-mid-descent")] = (_analyse(path), float(t[keep][0] - t[0]), fps)
         path = _write(out_dir / f"{name}-half-fps.mp4", images[::2], fps / 2)
         results[(name, "half-frame-rate")] = (_analyse(path), 0.0, fps / 2)
