@@ -95,6 +95,11 @@ MIN_RELATIVE_PROMINENCE = 0.25
 #: puts a peak 0.04 s in on a downscaled copy); its last, labelled rep bottoms out
 #: 0.16-0.24 s before the end (depending on the resolution).
 EDGE_BOTTOM_S = 0.1
+#: Nor is a bottom within this (s) of frames without a person: the tracker is locking on
+#: (the walker entering the Sports2D clip reads a 0.23 "dip" in her first 0.1 s).
+GAP_EDGE_S = 0.3
+#: The bottom frame is the lowest pelvis point within this (s) of the depth peak.
+BOTTOM_SEARCH_S = 0.25
 #: A rep starts/ends at this fraction of its excursion (the 10 % rule of 2D squat work).
 REP_EDGE_FRACTION = 0.10
 #: A foot at least this far above the floor is lifted: the free foot of a single-leg
@@ -397,7 +402,8 @@ def segment_reps(
 
     A peak next to the clip's start or end is measured against its other side only
     (the clip may begin or end mid-rep); a peak within ``EDGE_BOTTOM_S`` of the first or
-    last frame is not a candidate (its bottom was not filmed).
+    last frame, or of a frame without a person (walking into view), is not a candidate
+    (its bottom was not filmed).
 
     Parameters
     ----------
@@ -426,11 +432,18 @@ def segment_reps(
     n = d.size
     peaks, _ = find_peaks(d, distance=max(1, int(round(min_distance_s * fps))))
     edge = int(round(EDGE_BOTTOM_S * fps))
+    # a bottom next to frames without a person was not filmed as a bottom either
+    gap_edge = int(round(GAP_EDGE_S * fps))
+    near_gap = ~finite
+    if gap_edge:
+        kernel = np.ones(2 * gap_edge + 1, int)
+        near_gap = np.convolve(near_gap.astype(int), kernel, "same") > 0
     keep = [
         int(p)
         for p in peaks
         if edge_prominence(d, int(p)) >= max(min_prominence, MIN_RELATIVE_PROMINENCE * d[p])
         and edge <= p <= n - 1 - edge
+        and not near_gap[p]
     ]
     windows: list[RepWindow] = []
     for i, p in enumerate(keep):
@@ -1254,10 +1267,13 @@ def detect_reps(
     reps: list[RepWindow] = []
     rejected: list[RepWindow] = []
     for rep in windows:
-        # Peak knee flexion = the lowest pelvis point of the rep (along the world down).
-        seg = pelvis_down[rep.start : rep.end + 1]
+        # Peak knee flexion = the lowest pelvis point (along the world down) near the
+        # depth peak (the standing level under it may slope a little).
+        near = int(round(BOTTOM_SEARCH_S * fps))
+        lo, hi = max(rep.start, rep.bottom - near), min(rep.end, rep.bottom + near)
+        seg = pelvis_down[lo : hi + 1]
         if np.isfinite(seg).any():
-            rep.bottom = rep.start + int(np.nanargmax(seg))
+            rep.bottom = lo + int(np.nanargmax(seg))
         rep.reference = rep_reference(kin, rep, up, fps, roll, shared)
         near = rep_floor(kin, rep, up, fps, roll, shared)
         rep.floor = near.floor if near is not None and near.floor is not None else floor
