@@ -98,8 +98,6 @@ EDGE_BOTTOM_S = 0.1
 #: Nor is a bottom within this (s) of frames without a person: the tracker is locking on
 #: (the walker entering the Sports2D clip reads a 0.23 "dip" in her first 0.1 s).
 GAP_EDGE_S = 0.3
-#: The bottom frame is the lowest pelvis point within this (s) of the depth peak.
-BOTTOM_SEARCH_S = 0.25
 #: A rep starts/ends at this fraction of its excursion (the 10 % rule of 2D squat work).
 REP_EDGE_FRACTION = 0.10
 #: A foot at least this far above the floor is lifted: the free foot of a single-leg
@@ -433,11 +431,7 @@ def segment_reps(
     peaks, _ = find_peaks(d, distance=max(1, int(round(min_distance_s * fps))))
     edge = int(round(EDGE_BOTTOM_S * fps))
     # a bottom next to frames without a person was not filmed as a bottom either
-    gap_edge = int(round(GAP_EDGE_S * fps))
-    near_gap = ~finite
-    if gap_edge:
-        kernel = np.ones(2 * gap_edge + 1, int)
-        near_gap = np.convolve(near_gap.astype(int), kernel, "same") > 0
+    near_gap = near_missing(depth, fps)
     keep = [
         int(p)
         for p in peaks
@@ -471,6 +465,15 @@ def segment_reps(
             RepWindow(start=start, bottom=p, end=end, depth=float(d[p] - base), partial=partial)
         )
     return windows
+
+
+def near_missing(values: np.ndarray, fps: float) -> np.ndarray:
+    """Return True for frames within ``GAP_EDGE_S`` of a frame without a value."""
+    gap = ~np.isfinite(values)
+    k = int(round(GAP_EDGE_S * fps))
+    if k and gap.any():
+        gap = np.convolve(gap.astype(int), np.ones(2 * k + 1, int), "same") > 0
+    return gap
 
 
 def edge_prominence(d: np.ndarray, p: int) -> float:
@@ -1266,14 +1269,16 @@ def detect_reps(
     )
     reps: list[RepWindow] = []
     rejected: list[RepWindow] = []
+    locking = near_missing(depth, fps)
     for rep in windows:
-        # Peak knee flexion = the lowest pelvis point (along the world down) near the
-        # depth peak (the standing level under it may slope a little).
-        near = int(round(BOTTOM_SEARCH_S * fps))
-        lo, hi = max(rep.start, rep.bottom - near), min(rep.end, rep.bottom + near)
-        seg = pelvis_down[lo : hi + 1]
+        # Peak knee flexion = the lowest pelvis point of the rep (along the world down;
+        # the standing level under the depth peak may slope a little), away from frames
+        # where the tracker was locking on.
+        seg = np.where(
+            locking[rep.start : rep.end + 1], np.nan, pelvis_down[rep.start : rep.end + 1]
+        )
         if np.isfinite(seg).any():
-            rep.bottom = lo + int(np.nanargmax(seg))
+            rep.bottom = rep.start + int(np.nanargmax(seg))
         rep.reference = rep_reference(kin, rep, up, fps, roll, shared)
         near = rep_floor(kin, rep, up, fps, roll, shared)
         rep.floor = near.floor if near is not None and near.floor is not None else floor
