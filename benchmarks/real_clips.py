@@ -30,8 +30,10 @@ Rules of the comparison (from the labels' README):
 The landmark cache is ``$HIPCHECK_CACHE`` or ``<tmp>/hipcheck-cache`` / ``landmarks``,
 file ``<clip stem>.blazepose-full.<max_side>.parquet``. Usage::
 
-    PYTHONPATH=src python benchmarks/real_clips.py [--shared ../shared] [--max-side 640]
+    PYTHONPATH=src python benchmarks/real_clips.py --shared DIR [--max-side 640]
         [--json out.json] [--verbose]
+
+``DIR`` is the test-material folder that holds ``data/videos/real/LABELS.tsv``.
 """
 
 from __future__ import annotations
@@ -468,14 +470,14 @@ def totals(results: list[ClipResult]) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--shared", type=Path, default=Path(__file__).resolve().parents[2] / "shared"
+        "--shared", type=Path, required=True, help="folder holding data/videos/real/LABELS.tsv"
     )
     parser.add_argument("--max-side", type=int, default=DEFAULT_MAX_SIDE)
     parser.add_argument("--json", type=Path, default=None, help="write totals and rows here")
     parser.add_argument("--verbose", action="store_true", help="print each clip's notes")
     args = parser.parse_args()
     if not (args.shared / "data").is_dir():
-        parser.error(f"no shared data at {args.shared}")
+        parser.error(f"no test material at {args.shared}")
 
     results = []
     for label in load_labels(args.shared):

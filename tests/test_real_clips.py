@@ -111,7 +111,7 @@ def test_no_implausible_value_is_rated(results):
 
 
 @pytest.mark.slow
-def test_clips_without_reps_say_what_was_seen(results):
+def test_clips_without_reps_say_what_was_seen(results, shared_dir):
     problems = []
     for lab, analysis, _ in results:
         activity = analysis.assessment.summary["activity"]
@@ -121,7 +121,7 @@ def test_clips_without_reps_say_what_was_seen(results):
                 problems.append(f"{lab.file}: no reason ({reason})")
             if not any(reason[3:] in q.lower() for q in analysis.assessment.quality):
                 problems.append(f"{lab.file}: the reason is not among the notes")
-            notes = lab_notes(lab)
+            notes = lab_notes(shared_dir, lab)
             for key, expected in OUT_OF_SCOPE.items():
                 if key in notes and activity["activity"] != expected:
                     problems.append(f"{lab.file}: activity {activity['activity']} not {expected}")
@@ -130,13 +130,11 @@ def test_clips_without_reps_say_what_was_seen(results):
     _fail(problems)
 
 
-def lab_notes(lab) -> str:
+def lab_notes(shared_dir, lab) -> str:
     """The label's free-text notes (lower case) from LABELS.tsv."""
     import csv
 
-    from conftest import SHARED
-
-    with (SHARED / "data/videos/real/LABELS.tsv").open(encoding="utf-8") as fh:
+    with (shared_dir / "data/videos/real/LABELS.tsv").open(encoding="utf-8") as fh:
         for row in csv.DictReader(fh, delimiter="\t"):
             if row["file"] == lab.file:
                 return row["notes"].lower()

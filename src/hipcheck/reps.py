@@ -1321,6 +1321,7 @@ def detect_reps(
     if not reps:
         activity = _clip_activity(kin, up, floor, depth, rejected, fps)
         reason = ACTIVITY_REASONS[activity]
+        baseline.note = None  # no values to be relative to anything
     return RepDetection(
         baseline=baseline,
         depth=depth,

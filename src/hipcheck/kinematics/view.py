@@ -1,4 +1,4 @@
-"""Camera view check and trunk/pelvis rotation guard (``design.md`` §7, ``clinical.md`` §1).
+"""Camera view: frontal, oblique, side or rear, and the trunk/pelvis rotation guard.
 
 Frontal-plane metrics mean nothing in a side view, so hipcheck measures the view from
 the skeleton itself: the apparent body width (shoulders and hips) over the torso
@@ -9,8 +9,8 @@ The table below was measured with the shoulder-only ratio; with the hips added
 (:func:`view_ratio`) the frontal clip reads p5 0.68, the side clips p95 0.36-0.42, and
 rendered humans with crossed arms p5 0.56.
 
-Thresholds (heuristic, [HEUR] in ``clinical.md`` terms: set from the real MediaPipe
-landmark sequences in ``../shared/data/landmarks/sentinel_pose_detection1/references``,
+Thresholds (engineering heuristics, set from real MediaPipe landmark sequences: a
+frontal single-leg squat set and side-view step-down and calibration sets,
 converted to pixels of a 720x1280 portrait frame, the only aspect that gives a human
 standing shoulder-width/torso-length ratio; 1280x720 gives 2.25):
 
@@ -29,6 +29,14 @@ few percent of frames (turning, walking in) above 0.3. Classify a clip or repeti
 from the median over its frames, not from single frames. The absolute view check only
 separates frontal from side views; moderate rotation within a frontal clip is caught
 by :func:`rotation_guard` against the standing baseline.
+
+The width ratio alone passes a person turned 35-45 deg as frontal (body shapes differ:
+frontal clips read 0.57-0.77 for shoulder width / torso length, a 45 deg turn 0.56) and
+cannot tell the back from the front. :func:`view_verdict` therefore also reads the
+pose model's depth: which way the body faces (:func:`facing`: the model's left/right
+order together with the nose in front of or behind the shoulders) and how far it is
+turned (:func:`turn_deg`), validated on four synchronised cameras filming one person
+from known directions and on the other labelled real clips (constants below).
 """
 
 from __future__ import annotations
@@ -44,12 +52,12 @@ from hipcheck.kinematics.geometry import distance, midpoint, safe_ratio
 if TYPE_CHECKING:
     import pandas as pd
 
-#: [HEUR] view_ratio at or above this = frontal (frontal p5 0.56-0.68 incl. arms crossed).
+#: view_ratio at or above this = frontal (frontal p5 0.56-0.68 incl. arms crossed).
 FRONTAL_MIN_RATIO: float = 0.50
-#: [HEUR] view_ratio below this = side (side-view medians about 0.05-0.1, p95 <= 0.42).
+#: view_ratio below this = side (side-view medians about 0.05-0.1, p95 <= 0.42).
 SIDE_MAX_RATIO: float = 0.30
-#: [HEUR] relative change of apparent hip or shoulder width from baseline that flags
-#: trunk/pelvis rotation (``clinical.md`` §1 rotation guard, "about 15%").
+#: relative change of apparent hip or shoulder width from baseline that flags
+#: trunk/pelvis rotation (a rotation guard of 2D frontal-plane work: "about 15%").
 ROTATION_TOLERANCE: float = 0.15
 
 VIEW_FRONTAL = "frontal"
@@ -116,7 +124,7 @@ def rotation_guard(
 ) -> np.ndarray:
     """Return True where apparent width stays within ``tol`` of its baseline (frame OK).
 
-    ``clinical.md`` §1 rotation guard: frontal angles are invalid when the pelvis or
+    The rotation guard of 2D frontal-plane work: frontal angles are invalid when the pelvis or
     trunk turns toward or away from the camera, which changes the apparent hip or
     shoulder width. A frame fails (False) when ``|width / baseline_width - 1| > tol``.
 
