@@ -129,10 +129,9 @@ TOP_S = 0.15
 MIN_DEPTH = {"single_leg_squat": 0.04, "step_down": 0.04, "double_leg_squat": 0.06}
 #: The knees flex with the descent: the stance leg's hip-ankle distance shortens by at
 #: least this share of the pelvis descent, and by ``MIN_KNEE_FLEXION`` at least. Real
-#: squats shorten it by 0.8-1.0 of the descent (hyva2, hyva7, ucsd, rohanx01); the pose
-#: model's hip landmarks rise in single-leg stance on the rendered character, which
-#: reads 0.4-1.0; a camera tilting or panning moves the pelvis without shortening the
-#: legs at all.
+#: squats shorten it by 0.75-1.15 of the descent (hyva2, hyva7, hyva_ja_paha, ucsd,
+#: rohanx01, noquarter); the rendered character reads 0.35-1.2; a camera tilting or
+#: panning moves the pelvis without shortening the legs at all.
 KNEE_SHARE_MIN = 0.3
 MIN_KNEE_FLEXION = 0.02
 #: A planted foot moves less than this along the floor within a rep (leg lengths). A
@@ -176,10 +175,9 @@ SIT_MAX_SPEED = 0.15
 #: the bottom: the labelled double-leg squats stay there 0.07-0.3 s (ucsd, rohanx01,
 #: noquarter); the chair sit-to-stand clip sits for 1.3 and 2.7 s.
 SIT_MIN_S = 0.8
-#: Apparent body size (the least-changed of shoulder and hip width, torso, shanks and
-#: head width) changing by more than this fraction within a rep is camera zoom or the
-#: person walking toward or away from the camera. Real squats stay within 0.01-0.12
-#: (labelled clips); the sit-to-stand clip's walk-in reads 0.25.
+#: Apparent body size (:func:`hipcheck.kinematics.upright.apparent_size`) changing by
+#: more than this fraction around a rep is camera zoom or the person walking toward or
+#: away from the camera. The labelled real squats stay within 0.06.
 SIZE_CHANGE_MAX = 0.2
 #: A clip whose pelvis travels this far (leg lengths) along the floor over its upright
 #: frames is a walking clip (one step is about 0.7 leg lengths).

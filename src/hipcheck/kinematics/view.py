@@ -162,8 +162,8 @@ FACE_DEPTH_MIN = 0.4
 ORDER_MIN = 0.1
 #: Turn from the camera, from MediaPipe's depth of the shoulders and hips:
 #: ``atan2(|dz_shoulders| + |dz_hips|, |dx_shoulders| + |dx_hips|)``. The model's z
-#: exaggerates a turn: median over upright frames (deg) frontal clips 3-10, pose2sim
-#: cam02 (about 20 deg from frontal) 43, the hop test (20-30 deg) 30, cam01 (about 45
+#: exaggerates a turn: median over upright frames (deg) frontal clips 3-20, pose2sim
+#: cam02 (about 20 deg from frontal) 52, the hop test (20-30 deg) 48, cam01 (about 45
 #: deg) 65, side views 76-87. At or above this a rep is turned about 30 deg or more.
 TURN_OBLIQUE_DEG = 55.0
 #: At or above this (model-z turn, deg) the view is a side view.
