@@ -4,42 +4,50 @@ Works on the per-frame kinematics table (:func:`hipcheck.kinematics.frame_kinema
 of a cleaned, uniformly sampled landmark series. Image frame: x right, y **down**;
 sides are the subject's.
 
-Method:
+Method (every threshold is a named constant below, with its reason and data):
 
 1. **Upright frames** from the body itself, anywhere in the clip
-   (:mod:`hipcheck.kinematics.upright`): a stance leg extended, the trunk up, a foot on
-   the floor, not in the air. No quiet start is needed; a single-leg squatter who never
-   puts the free foot down still has upright (single-leg) frames between reps.
-2. **Floor model** from the upright frames (:mod:`hipcheck.kinematics.floor`): camera
-   roll and where each foot rests, so foot heights survive a tilted phone and the
-   perspective of a side view.
+   (:mod:`hipcheck.kinematics.upright`): a stance leg straight, the pelvis at its
+   standing height, the trunk up, a foot on the floor, not in the air. No quiet start is
+   needed; a single-leg squatter who never puts the free foot down still has upright
+   (single-leg) frames between reps.
+2. **Camera roll and view** from the upright frames
+   (:func:`~hipcheck.kinematics.floor.estimate_roll`,
+   :func:`~hipcheck.kinematics.view.view_verdict`).
 3. **Depth** = pelvis descent below its standing level, along the world-down image
    direction, in standing leg lengths (+ = lower). The standing level is interpolated
-   between upright runs, so every rep is measured against the upright frames before
-   and after it, and nothing before the first standing frame is thrown away.
-4. **Candidates**: peaks of depth with a prominence of at least ``min_prominence`` leg
-   lengths (the prominence is the hysteresis: jitter at the bottom or the top never
-   reaches it), at least ``min_rep_distance_s`` apart. A rep runs from where depth last
-   rose above ``REP_EDGE_FRACTION`` of its excursion to where it falls below it again;
-   a clip may start or end mid-rep (the rep is then ``partial``), but a bottom at the
-   very first or last frame is not a rep (its bottom was not filmed).
-5. **A candidate is a squat** only if (see the constants for the numbers and why)
-   the knee of the stance leg flexes (the hip-ankle distance shortens by at least
-   ``MIN_KNEE_FLEXION`` of the task); the feet stay planted (only the free foot moves);
-   the person does not leave the floor (jump or hop flight); the apparent body size
-   does not change (camera zoom, walking toward the camera); and the pelvis does not
-   rest at the bottom like a seated person (sit-to-stand).
-6. **Task and stance side** per rep from the feet against the floor model around the
-   bottom: a foot raised off the floor or moved from where it stood is the free foot
-   of a single-leg squat; a foot lowered below the floor the person stood on is the free
-   foot of a step-down; both feet where they stood is a double-leg squat. Single-leg
-   reps of one clip then take the majority task (one protocol per clip).
-7. **Peak knee flexion** = the lowest pelvis frame (the "lowest point" of 2D single-leg
-   squat protocols).
+   between upright stretches, so every rep is measured against the standing before and
+   after it, and nothing before the first standing frame is thrown away.
+4. **Candidates**: peaks of depth that stand out by ``min_prominence`` leg lengths and
+   ``MIN_RELATIVE_PROMINENCE`` of their depth (the hysteresis: jitter at the bottom or the
+   top never reaches it), at least ``min_rep_distance_s`` apart. A rep runs from where
+   depth last rose above ``REP_EDGE_FRACTION`` of its excursion to where it falls below
+   it again; a clip may start or end mid-rep (the rep is then ``partial``), but a bottom
+   within ``EDGE_BOTTOM_S`` of the clip's edge, or ``GAP_EDGE_S`` of frames without a
+   person, is not a rep (its bottom was not filmed).
+5. **Task and stance side** from the feet (:func:`feet_at_bottom`, :func:`classify_feet`)
+   against a floor model from the standing frames nearest the rep
+   (:mod:`hipcheck.kinematics.floor`): the foot that moved from where it stood, stands
+   higher than the other, or hides behind the stance leg is the free foot of a
+   single-leg squat; a free foot that goes down below the stance foot after the person
+   stood on both feet makes a step-down; both feet where they stood, a double-leg squat.
+   Single-leg reps of one clip then take the majority task (one protocol per clip).
+6. **A candidate is a squat** (:func:`rep_flags`) only if the pelvis goes down
+   ``MIN_DEPTH`` of the task and the stance leg shortens with it (the knee flexes:
+   ``KNEE_SHARE_MIN``), and it is not a flight (jump or hop), walking (the stance foot
+   travels), stepping on the spot (brief lifts of the left and right foot in turn), camera
+   motion (the person's apparent size changes), sitting (resting at the bottom), or
+   across a change of the tracked person.
+7. **Peak knee flexion** = the lowest pelvis frame of the rep (the "lowest point" of 2D
+   single-leg squat protocols).
+8. **Reference**: each rep carries the standing frames its values are relative to
+   (:func:`rep_reference`: the first quiet standing on both feet before it, else after
+   it, else single-leg standing).
 
 Without reps, :class:`RepDetection` says what was seen instead (``activity`` and a plain
-``no_reps_reason``): walking, hopping or jumping, sitting down and standing up, standing
-still, camera motion, or the person not found standing.
+``no_reps_reason``): walking, stepping, hopping or jumping, sitting down and standing up,
+standing or balancing, camera motion, hips hardly going down, or the person never seen
+upright.
 """
 
 from __future__ import annotations
@@ -376,11 +384,6 @@ def find_baseline(kin: pd.DataFrame, fps: float) -> Baseline:
         If no frame has a usable pelvis and leg length.
     """
     return detect_reps(kin, fps).baseline
-
-
-def depth_signal(kin: pd.DataFrame, baseline: Baseline) -> np.ndarray:
-    """Pelvis descent below a fixed baseline in its leg lengths (+ = lower)."""
-    return (kin["pelvis_y_px"].to_numpy(float) - baseline.pelvis_y_px) / baseline.leg_length_px
 
 
 # --- segmentation --------------------------------------------------------------------

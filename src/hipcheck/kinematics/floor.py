@@ -28,9 +28,6 @@ import pandas as pd
 
 SIDES = ("left", "right")
 
-#: Feet closer than this (leg lengths, along the floor) give no usable floor-line angle:
-#: in a side view the feet overlap and their height difference is perspective, not roll.
-FLOOR_MIN_FOOT_SPAN = 0.15
 #: Largest camera roll accepted (deg); a larger estimate is a tracking error, not a tilt.
 MAX_ROLL_DEG = 30.0
 
@@ -102,28 +99,6 @@ def foot_points(kin: pd.DataFrame, side: str, roll_deg: float = 0.0) -> np.ndarr
 def _down_coord(points: np.ndarray, roll_deg: float) -> np.ndarray:
     a = np.radians(roll_deg)
     return points @ np.array([-np.sin(a), np.cos(a)])
-
-
-def roll_from_feet(kin: pd.DataFrame, frames: np.ndarray, leg_px: float) -> float | None:
-    """Floor angle from the line through both feet in ``frames`` (deg), or None.
-
-    None when the feet are not far enough apart along the floor (``FLOOR_MIN_FOOT_SPAN``)
-    or the angle exceeds ``MAX_ROLL_DEG``. Uses the median over frames of the per-frame
-    angle, so one bad frame does not tilt the floor.
-    """
-    if frames.size == 0 or not np.isfinite(leg_px):
-        return None
-    left = foot_points(kin.iloc[frames], "left")
-    right = foot_points(kin.iloc[frames], "right")
-    d = right - left
-    ok = np.isfinite(d).all(axis=1) & (np.abs(d[:, 0]) >= FLOOR_MIN_FOOT_SPAN * leg_px)
-    if ok.sum() < max(2, frames.size // 2):
-        return None
-    # The angle of the line, whichever foot is on the image left (mirror-safe).
-    sign = np.sign(d[ok, 0])
-    ang = np.degrees(np.arctan2(d[ok, 1] * sign, np.abs(d[ok, 0])))
-    roll = float(np.median(ang))
-    return roll if abs(roll) <= MAX_ROLL_DEG else None
 
 
 def roll_from_body(kin: pd.DataFrame, frames: np.ndarray) -> float | None:
