@@ -15,7 +15,8 @@ variants), runs the bundled BlazePose model on each (``hipcheck.pose``), and pri
    the same landmarks): rep count and stance side accuracy, per-metric MAE and worst
    error of per-rep values against truth (absolute and baseline-relative).
 
-Usage::
+Landmarks are cached beside each clip (``<clip>.landmarks.parquet``), so a rerun on the
+same panel folder skips the pose model. Usage::
 
     PYTHONPATH=src python benchmarks/accuracy.py [--quick] [--out DIR] [--n 24] [--analysis]
 
@@ -212,9 +213,15 @@ def landmark_angles(truth: Truth, xy: np.ndarray, smooth: bool) -> dict[str, np.
 
 def measure_clip(path: Path, truth: Truth, backend: object) -> dict:
     """Run BlazePose on one clip and compare with the truth."""
+    from hipcheck.io.landmarks import load_landmarks, save_landmarks
     from hipcheck.pose import extract_landmarks
 
-    series = extract_landmarks(path, backend=backend)
+    cached = path.with_name(path.stem + ".landmarks.parquet")
+    if cached.exists():
+        series = load_landmarks(cached)
+    else:
+        series = extract_landmarks(path, backend=backend)
+        save_landmarks(series, cached)
     xy = series.xy
     if xy.shape[0] != truth.n_frames:
         raise RuntimeError(f"{path.name}: {xy.shape[0]} frames decoded, {truth.n_frames} in truth")
@@ -282,6 +289,12 @@ def run_analysis(path: Path, truth: Truth, series: object) -> dict:
     analysis = analyze_landmarks(series, task=task)
     reps = analysis.assessment.reps
     out = {"n_reps": len(reps), "n_true": len(truth.reps), "side_ok": 0, "rows": []}
+    # The same landmarks with task and side detected (task "auto", the default).
+    auto = analyze_landmarks(series).assessment.reps
+    out["auto_n_reps"] = len(auto)
+    out["auto_task_ok"] = sum(r.task == task for r in auto)
+    apparent_side = truth.meta.get("apparent_side", truth.reps[0]["side"] if truth.reps else "")
+    out["auto_side_ok"] = sum(r.side == apparent_side for r in auto)
     for rep in truth.reps:
         if not reps:
             break
@@ -430,6 +443,13 @@ def main() -> None:
         print(
             f"\nFull analysis: rep count right on {ok_count}/{len(analyses)} clips;"
             f" stance side right on {side_ok}/{n_true} true reps"
+        )
+        auto_ok = sum(a.get("auto_n_reps") == a["n_true"] for a in analyses)
+        print(
+            f"  with task auto: rep count right on {auto_ok}/{len(analyses)} clips;"
+            f" task right on {sum(a.get('auto_task_ok', 0) for a in analyses)},"
+            f" stance side right on {sum(a.get('auto_side_ok', 0) for a in analyses)}"
+            f" of {sum(a.get('auto_n_reps', 0) for a in analyses)} found reps"
         )
         rows = defaultdict(list)
         for a in analyses:

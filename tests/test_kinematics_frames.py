@@ -21,7 +21,15 @@ EXPECTED_COLUMNS = [
     "right_heel_y_px", "left_foot_y_px", "right_foot_y_px", "left_ankle_x_px",
     "right_ankle_x_px", "left_knee_x_px", "right_knee_x_px", "left_foot_x_px",
     "right_foot_x_px", "left_wrist_x_px", "right_wrist_x_px", "left_wrist_y_px",
-    "right_wrist_y_px", "left_hip_x_px", "right_hip_x_px", "quality_ok",
+    "right_wrist_y_px", "left_hip_x_px", "right_hip_x_px",
+    # for the standing reference, floor model, view and repetition checks (reps.py)
+    "left_hip_y_px", "right_hip_y_px", "left_knee_y_px", "right_knee_y_px",
+    "left_heel_x_px", "right_heel_x_px", "left_shoulder_x_px", "right_shoulder_x_px",
+    "left_shoulder_y_px", "right_shoulder_y_px", "nose_x_px", "nose_y_px",
+    "left_shoulder_z_px", "right_shoulder_z_px", "left_hip_z_px", "right_hip_z_px",
+    "nose_z_px", "left_leg_length_px", "right_leg_length_px", "left_thigh_length_px",
+    "right_thigh_length_px", "left_shank_length_px", "right_shank_length_px",
+    "torso_length_px", "head_width_px", "quality_ok",
 ]  # fmt: skip
 
 

@@ -26,12 +26,13 @@ def test_real_frontal_single_leg_squats_are_plausible_and_repeatable(shared_dir)
     assert {r.side for r in a.reps} == {"left", "right"}
     assert all(r.task in ("single_leg_squat", "step_down") for r in a.reps)
     assert a.provenance.baseline is not None and a.provenance.baseline.bilateral
-    measured = [
-        r.metrics["knee_valgus_deg"][r.side]
-        for r in a.reps
-        if r.metrics["knee_valgus_deg"][r.side].status == "measured"
-    ]
-    assert len(measured) >= 4
+    knees = [r.metrics["knee_valgus_deg"][r.side] for r in a.reps]
+    measured = [m for m in knees if m.status == "measured"]
+    # FPPA is read only within its valid knee-flexion range (hipcheck.plausibility); the
+    # deeper reps of this set are refused with that reason instead of rated.
+    assert len(measured) >= 2
+    assert all(m.reason for m in knees if m.status == "not_measurable")
+    assert any("knee bends further" in (m.reason or "") for m in knees)
     # Real people: FPPA and trunk lean within physiological ranges.
     assert all(-40 < m.value < 40 for m in measured)
     assert all(

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from hipcheck.assessment.rules import flag_text
 from hipcheck.metrics import METRICS, MetricSpec
 from hipcheck.model import Assessment, MetricSummary, MetricValue
 
@@ -58,7 +59,7 @@ def _rep_table(a: Assessment) -> Table:
                 )
                 or "-"
             )
-        row += [", ".join(rep.quality)] if any_flags else []
+        row += ["; ".join(flag_text(q) for q in rep.quality)] if any_flags else []
         table.add_row(*row)
     return table
 

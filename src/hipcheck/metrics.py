@@ -185,8 +185,8 @@ class MetricSpec:
 
 
 _LIT_SLS = (
-    "beyond what single-leg squat studies report on real people (patellofemoral pain "
-    "groups average about 17 deg)"
+    "beyond what single-leg squat studies report on real people (2D values reach about "
+    "20-30 deg in people with knee pain; their group mean is about 17 deg)"
 )
 
 PELVIC_DROP = MetricSpec(
@@ -211,10 +211,10 @@ PELVIC_DROP = MetricSpec(
     finding_id="pelvic_drop",
     sign="+ = the side of the lifted leg is lower (contralateral drop), - = it is higher",
     domain=Domain(
-        -25.0,
-        25.0,
-        "a pelvic tilt of more than 25 deg is not seen in these tasks; the hip landmarks "
-        "were probably mistracked",
+        -20.0,
+        20.0,
+        "a pelvic tilt of more than 20 deg is not seen in these tasks (a marked drop is "
+        "about 10-15 deg); the hip points were probably mistracked",
     ),
     rated_sources=frozenset({"markers"}),
     unrated_reason=(
@@ -244,7 +244,7 @@ KNEE_VALGUS = MetricSpec(
     mdc_key="fppa",
     finding_id="knee_valgus",
     sign="+ = knee inward of the hip-ankle line (valgus), - = outward (varus)",
-    domain=Domain(-40.0, 45.0, f"a knee angle like this is {_LIT_SLS}"),
+    domain=Domain(-35.0, 35.0, f"a knee angle like this is {_LIT_SLS}"),
     landmark_caveat=(
         "Knee valgus measured from the pose model tends to read low (in our tests about "
         "0.8 times the true angle, some 5 deg low at the bottom of a squat), so a 'good' "
@@ -274,9 +274,10 @@ TRUNK_LEAN = MetricSpec(
     finding_id="trunk_lean",
     sign="+ = toward the standing leg (ipsilateral), - = away from it",
     domain=Domain(
-        -35.0,
-        35.0,
-        "a sideways lean of more than 35 deg is a loss of balance or a tracking error, not a squat",
+        -25.0,
+        25.0,
+        "a sideways lean of more than 25 deg is a loss of balance or a tracking error, not "
+        "a squat (a marked lean is about 15-20 deg)",
     ),
 )
 
@@ -301,10 +302,11 @@ KASR = MetricSpec(
     finding_id="knee_valgus",
     sign="< 1 = knees closer together than the ankles; > 1 = knees wider",
     domain=Domain(
-        0.2,
-        3.0,
-        "knees this far inside or outside the feet are not a squat position; the knee or "
-        "ankle points were probably mistracked",
+        0.25,
+        2.5,
+        "knees touching with the feet hip-width apart read about 0.3 and knees pushed out to "
+        "twice the ankle width is already extreme; the knee or ankle points were probably "
+        "mistracked",
     ),
 )
 

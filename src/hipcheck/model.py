@@ -114,7 +114,9 @@ class Rep:
 
     ``metrics[name][limb]`` for every metric of :mod:`hipcheck.metrics` that applies to
     the rep (see :meth:`hipcheck.metrics.MetricSpec.limbs` for the limb keys). Frame
-    indices refer to the analysis grid (rows of ``kinematics.parquet``).
+    indices refer to the analysis grid (rows of ``kinematics.parquet``). ``partial`` says
+    when the clip cut the rep (``start``: under way in the first frame; ``end``: not
+    finished in the last); its bottom is inside the clip, so it is measured.
     """
 
     __pydantic_config__: ClassVar[dict[str, Any]] = _STRICT
@@ -132,6 +134,7 @@ class Rep:
     metrics: dict[str, dict[Side, MetricValue]]
     quality: tuple[str, ...] = ()
     piva_score: int | None = None
+    partial: Literal["start", "end"] | None = None
 
     def metric(self, name: str, limb: str | None = None) -> MetricValue | None:
         """Return one metric value; ``limb`` defaults to the rep's stance side."""
@@ -375,6 +378,61 @@ def _finite_or_other(v: object) -> bool:
 
 
 @dataclass(frozen=True)
+class RejectedDip:
+    """A depth dip that was not counted as a repetition, and why (its flags)."""
+
+    __pydantic_config__: ClassVar[dict[str, Any]] = _STRICT
+
+    bottom_s: float
+    flags: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PersonChange:
+    """The tracked skeleton jumped to another person at ``t_s``.
+
+    ``shift`` is the median move of the mid-hip across the change (leg lengths) and
+    ``scale`` the median leg-length ratio after / before.
+    """
+
+    __pydantic_config__: ClassVar[dict[str, Any]] = _STRICT
+
+    t_s: float
+    shift: float
+    scale: float
+
+
+@dataclass(frozen=True)
+class Detection:
+    """What the repetition detector saw in the clip.
+
+    Attributes
+    ----------
+    activity
+        ``squats``, ``walking``, ``stepping``, ``jumping``, ``sitting``,
+        ``camera_motion``, ``shallow``, ``knees_straight``, ``standing``, ``balance``,
+        ``not_upright`` or ``unclear``.
+    no_reps_reason
+        What was seen, in a sentence, when no repetition was counted.
+    view
+        The clip's view verdict (``verdict`` frontal/oblique/side/rear/unknown,
+        ``turn_deg``, ``width_ratio``, ``rear_share``, ``frontal_metrics``, ``reason``).
+    rejected
+        Depth dips that were not counted, with why.
+    person_changes
+        Moments the skeleton jumped to another person.
+    """
+
+    __pydantic_config__: ClassVar[dict[str, Any]] = _STRICT
+
+    activity: str
+    no_reps_reason: str | None = None
+    view: dict[str, Any] | None = None
+    rejected: tuple[RejectedDip, ...] = ()
+    person_changes: tuple[PersonChange, ...] = ()
+
+
+@dataclass(frozen=True)
 class PivaSummary:
     """Mean automated lateral step-down (Piva) score and its category."""
 
@@ -403,6 +461,7 @@ class Assessment:
     quality: tuple[str, ...] = ()
     program: Program | None = None
     program_note: str | None = None
+    detection: Detection | None = None
     disclaimer: str = ""
     schema_version: int = SCHEMA_VERSION
 

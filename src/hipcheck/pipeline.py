@@ -23,20 +23,16 @@ import pandas as pd
 
 from hipcheck.config import AnalysisConfig
 from hipcheck.errors import NotMeasurableError
-from hipcheck.landmarks import LM, LandmarkSeries
+from hipcheck.landmarks import LandmarkSeries
 from hipcheck.metrics import spec
-from hipcheck.model import Assessment, Source
+from hipcheck.model import Assessment, Detection, PersonChange, RejectedDip, Source
+from hipcheck.person import person_changes, person_notes, tracking_jumps
 
 if TYPE_CHECKING:
-    from hipcheck.reps import Baseline, RepWindow
+    from hipcheck.reps import Baseline, RepDetection, RepWindow
 
 logger = logging.getLogger(__name__)
 
-#: A frame-to-frame move of the mid-hip larger than this many leg lengths, or a leg
-#: length change larger than this fraction, is a tracking jump (often a second person
-#: taking over the skeleton; design.md §7) [HEUR].
-JUMP_SHIFT = 0.25
-JUMP_SCALE = 0.30
 #: fewer frames (or frames with a person) than this cannot hold a movement: the filter
 #: and the rep detector need at least a start, a bottom and an end
 MIN_FRAMES = 3
@@ -86,29 +82,9 @@ def check_movie(path: str | Path) -> None:
         )
 
 
-def tracking_jumps(series: LandmarkSeries) -> np.ndarray:
-    """Flag frames where the skeleton jumps (boolean per frame of ``series``).
-
-    A jump is a frame-to-frame move of the mid-hip by more than ``JUMP_SHIFT`` leg
-    lengths, or a change of leg length (hip-ankle, mean of both sides) by more than
-    ``JUMP_SCALE``: no body part of a person squatting moves that fast between two
-    video frames, but the skeleton does when MediaPipe switches to another person.
-    """
-    hips = (series.xy[:, LM.LEFT_HIP] + series.xy[:, LM.RIGHT_HIP]) / 2
-    leg = (
-        np.linalg.norm(series.xy[:, LM.LEFT_HIP] - series.xy[:, LM.LEFT_ANKLE], axis=1)
-        + np.linalg.norm(series.xy[:, LM.RIGHT_HIP] - series.xy[:, LM.RIGHT_ANKLE], axis=1)
-    ) / 2
-    shift = np.linalg.norm(np.diff(hips, axis=0), axis=1)
-    ref = np.fmax(leg[1:], leg[:-1])
-    with np.errstate(invalid="ignore", divide="ignore"):
-        jump = (shift > JUMP_SHIFT * ref) | (np.abs(leg[1:] / leg[:-1] - 1) > JUMP_SCALE)
-    out = np.zeros(series.n_frames, dtype=bool)
-    out[1:] = jump & np.isfinite(ref)
-    return out
-
-
-def _clip_quality(kin: pd.DataFrame, series: LandmarkSeries) -> list[str]:
+def _clip_quality(
+    kin: pd.DataFrame, series: LandmarkSeries, detection: RepDetection | None = None
+) -> list[str]:
     notes = []
     detected = series.detected.mean() if series.n_frames else 0.0
     if detected < 0.9:
@@ -116,19 +92,9 @@ def _clip_quality(kin: pd.DataFrame, series: LandmarkSeries) -> list[str]:
             f"A person was found in only {detected:.0%} of the frames: keep the whole body in "
             "view for the whole clip."
         )
-    views = kin["view"].value_counts(normalize=True)
-    if len(views) and views.index[0] != "frontal":
-        notes.append(
-            f"The camera mostly sees the person from the {views.index[0]} ({views.iloc[0]:.0%} "
-            "of frames): pelvic drop, knee valgus and trunk lean are frontal-plane measures "
-            "and are not measurable from this view. Film from the front, camera square to "
-            "the person at pelvis-knee height."
-        )
-    if kin.get("tracking_jump", pd.Series(dtype=bool)).sum() > 2:
-        notes.append(
-            "The skeleton jumped between frames several times; another person may be in view. "
-            "Film with only the person being tested in frame."
-        )
+    view = detection.view if detection is not None else None
+    if view is not None and not view.frontal_metrics and view.reason:
+        notes.append(view.reason)
     video = series.video
     if video.get("frames_lost"):
         notes.append(
@@ -196,6 +162,7 @@ def analyze_landmarks(
             "Film the whole body from the front with one person in frame.",
         )
     jumps = tracking_jumps(series)
+    changes = person_changes(series, jumps)
     cutoff_hz, cutoff_note = _usable_cutoff(config.cutoff_hz, series.t_s)
     cleaned = clean_series(
         series,
@@ -209,10 +176,14 @@ def analyze_landmarks(
     )
     # Map jump flags (raw time axis) onto the cleaned, uniform grid.
     idx = np.clip(np.searchsorted(series.t_s, cleaned.t_s), 0, series.n_frames - 1)
-    kin = kin.assign(tracking_jump=jumps[idx])
+    change = np.zeros(cleaned.n_frames, dtype=bool)
+    for c in changes:
+        change[int(np.argmin(np.abs(cleaned.t_s - c.t_s)))] = True
+    kin = kin.assign(tracking_jump=jumps[idx], person_change=change)
     fps = 1.0 / float(np.median(np.diff(cleaned.t_s))) if cleaned.n_frames > 1 else 30.0
     try:
-        baseline, depth, windows, rejected = detect_reps(kin, fps, config)
+        detection = detect_reps(kin, fps, config)
+        baseline, depth, windows, rejected = detection
     except ValueError as exc:
         raise NotMeasurableError(
             f"No usable hips and ankles in {series.source or 'the landmark series'} ({exc}).",
@@ -224,14 +195,16 @@ def analyze_landmarks(
     video.setdefault("height", series.frame_size[1])
     video["frames_used"] = int(cleaned.n_frames)
     video["analysis_fps"] = fps
-    quality = _clip_quality(kin, series)
+    quality = _clip_quality(kin, series, detection)
+    quality += person_notes(changes)
     if cutoff_note:
         quality.append(cutoff_note)
-    if rejected:
-        quality.append(
-            f"{len(rejected)} depth dip(s) were not counted as repetitions "
-            f"({', '.join(sorted({f for r in rejected for f in r.flags}))})."
-        )
+    if rejected and windows:
+        from hipcheck.assessment.rules import flag_text
+
+        why = sorted({flag_text(f) for r in rejected for f in r.flags})
+        dips = "1 dip was" if len(rejected) == 1 else f"{len(rejected)} dips were"
+        quality.append(f"{dips} not counted as repetitions: {'; '.join(why)}.")
     quality += [n for n in notes if n]
     assessment = build_assessment(
         kin,
@@ -243,8 +216,28 @@ def analyze_landmarks(
         clip_quality=quality,
         processing=cleaned.log,
         markers=marker_info,
+        no_reps_reason=detection.no_reps_reason,
+        detection=_detection(kin, detection, changes),
     )
     return Analysis(assessment=attach_program(assessment), kinematics=kin, landmarks=series)
+
+
+def _detection(kin: pd.DataFrame, detection: RepDetection, changes: Sequence[Any]) -> Detection:
+    """Return the rep detector's verdict: what was seen, and which dips were not counted."""
+    t = kin["t_s"].to_numpy(float)
+    return Detection(
+        activity=detection.activity,
+        no_reps_reason=detection.no_reps_reason,
+        view=detection.view.to_dict() if detection.view else None,
+        rejected=tuple(
+            RejectedDip(bottom_s=float(t[r.bottom]), flags=tuple(r.flags))
+            for r in detection.rejected
+        ),
+        person_changes=tuple(
+            PersonChange(t_s=float(c.t_s), shift=float(c.shift), scale=float(c.scale))
+            for c in changes
+        ),
+    )
 
 
 _MARKER_METRICS = ("pelvic_drop_deg", "knee_valgus_deg", "trunk_lean_deg")

@@ -27,7 +27,8 @@ from hipcheck.assessment.rules import apply_rules, rep_problem
 from hipcheck.assessment.values import reference_values, rep_values
 from hipcheck.config import AnalysisConfig
 from hipcheck.metrics import METRICS, spec
-from hipcheck.model import Assessment, BaselineInfo, Rep, Source, VideoFacts
+from hipcheck.model import Assessment, BaselineInfo, Detection, Rep, Source, VideoFacts
+from hipcheck.plausibility import domain_problem
 from hipcheck.reps import Baseline, RepWindow
 
 __all__ = [
@@ -49,17 +50,19 @@ def _rep(
     sources: dict[str, Source],
 ) -> Rep:
     t = kin["t_s"].to_numpy(float)
-    flags, reason = rep_problem(kin, w.start, w.bottom, w.end, reference.frames, config)
+    flags, reason = rep_problem(
+        kin, w.start, w.bottom, w.end, reference.frames, config, side=w.side
+    )
     raw = rep_values(
         kin, side=w.side, start=w.start, bottom=w.bottom, reference=ref_values, sources=sources
     )
-    metrics = {
-        name: {
-            limb: apply_rules(spec(name), mv, rep_reason=reason, sex=config.sex)
+    metrics = {}
+    for name, limbs in raw.items():
+        why = reason or domain_problem(name, w)
+        metrics[name] = {
+            limb: apply_rules(spec(name), mv, rep_reason=why, sex=config.sex)
             for limb, mv in limbs.items()
         }
-        for name, limbs in raw.items()
-    }
     rep = Rep(
         index=i,
         task=w.task,  # type: ignore[arg-type]
@@ -73,6 +76,7 @@ def _rep(
         end_frame=int(w.end),
         metrics=metrics,  # type: ignore[arg-type]
         quality=(*w.flags, *flags),
+        partial=w.partial,  # type: ignore[arg-type]
     )
     if rep.task == "step_down":
         score, _ = piva_score(kin, rep)
@@ -92,6 +96,7 @@ def build_assessment(
     no_reps_reason: str | None = None,
     processing: Sequence[dict[str, Any]] = (),
     markers: dict[str, Any] | None = None,
+    detection: Detection | None = None,
 ) -> Assessment:
     """Assemble the assessment of a clip (everything but the program).
 
@@ -118,6 +123,9 @@ def build_assessment(
         The cleaning steps (provenance log).
     markers
         The marker pass summary (mode, used, colour, reason), if it ran.
+    detection
+        What the repetition detector saw (activity, view, dips not counted, person
+        changes).
     """
     used: dict[str, Source] = {m.name: "landmarks" for m in METRICS}
     used.update(sources or {})
@@ -148,4 +156,5 @@ def build_assessment(
         processing=processing,
         markers=markers,
         no_reps_reason=no_reps_reason,
+        detection=detection,
     )

@@ -14,6 +14,7 @@ from hipcheck.metrics import METRICS, spec
 from hipcheck.model import (
     Assessment,
     BaselineInfo,
+    Detection,
     PivaSummary,
     Provenance,
     Rep,
@@ -48,6 +49,7 @@ def assessment_from_reps(
     processing: Sequence[dict[str, Any]] = (),
     markers: dict[str, Any] | None = None,
     no_reps_reason: str | None = None,
+    detection: Detection | None = None,
     hipcheck_version: str = __version__,
 ) -> Assessment:
     """Derive everything an assessment says from its rated repetitions.
@@ -90,5 +92,6 @@ def assessment_from_reps(
         if piva
         else None,
         quality=tuple(dict.fromkeys([*quality, *_caveats(reps)])),
+        detection=detection,
         disclaimer=disclaimer_text(),
     )

@@ -41,8 +41,20 @@ QUALITY_FLAGS: dict[str, str] = {
     "tracking_jump": "the skeleton jumped (possibly to another person)",
     "pelvis_rotation": "the pelvis turned away from the camera",
     "walking": "the feet moved as in walking",
+    "stepping": "stepping on the spot, not a squat",
+    "jumping": "a hop or jump (both feet left the floor)",
+    "sitting": "sitting down on something and standing up again",
+    "camera_motion": "the camera moved or zoomed (the person's apparent size changed)",
+    "shallow": "too shallow to be a squat",
+    "knees_straight": "the pelvis moved but the knees did not bend",
+    "person_changed": "the skeleton switched to another person",
     "setup": "a set-up movement, not a repetition",
 }
+
+
+def flag_text(flag: str) -> str:
+    """Plain words for a quality flag (the flag itself, spaced, if unknown)."""
+    return QUALITY_FLAGS.get(flag, flag.replace("_", " "))
 
 
 def judge(
@@ -83,6 +95,23 @@ def apply_rules(m: MetricSpec, mv: MetricValue, *, rep_reason: str | None, sex: 
     return replace(mv, status=status, rating=rating, reason=reason)
 
 
+def visible_share(window: pd.DataFrame, side: str) -> float:
+    """Share of a rep's frames in which the points its metrics use are all visible.
+
+    Shoulders, hips and the stance leg's knee and ankle (both legs for a double-leg
+    squat): the free leg of a single-leg squat, often hidden behind the stance leg, does
+    not count.
+    """
+    if not len(window):
+        return 0.0
+    ok = np.isfinite(window["shoulder_width_px"].to_numpy(float))
+    ok &= np.isfinite(window["hip_width_px"].to_numpy(float))
+    for limb in ("left", "right") if side == "both" else (side,):
+        for joint in ("knee", "ankle"):
+            ok &= np.isfinite(window[f"{limb}_{joint}_x_px"].to_numpy(float))
+    return float(ok.mean())
+
+
 def rep_problem(
     kin: pd.DataFrame,
     start: int,
@@ -90,18 +119,20 @@ def rep_problem(
     end: int,
     reference_frames: np.ndarray,
     config: AnalysisConfig,
+    side: str = "both",
 ) -> tuple[list[str], str | None]:
     """Quality flags of a rep, and a reason if its frontal metrics cannot be measured.
 
     Checks, over the rep's frames: the camera view (must be frontal), the share of
-    frames with the core body points visible (at most ``config.max_missing_fraction``
-    missing), skeleton jumps (another person taking over), and the apparent hip width at
-    the bottom against the standing reference (pelvis turned away).
+    frames with the points the metrics use visible (:func:`visible_share`, at most
+    ``config.max_missing_fraction`` missing), skeleton jumps (another person taking
+    over), and the apparent hip width at the bottom against the standing reference
+    (pelvis turned away).
     """
     window = kin.iloc[start : end + 1]
     flags: list[str] = []
     reason = None
-    missing = 1.0 - float(window["quality_ok"].mean()) if len(window) else 1.0
+    missing = 1.0 - visible_share(window, side)
     views = window["view"].value_counts()
     view = str(views.index[0]) if len(views) else "unknown"
     if view != "frontal":

@@ -234,7 +234,9 @@ def coverage(
     if single:
         untested = tuple(s for s in ("left", "right") if s not in rated_sides)
     if not reps:
-        message = no_reps_reason or "No repetitions were found in this clip."
+        message = "No repetitions were found in this clip."
+        if no_reps_reason:
+            message = no_reps_reason[0].upper() + no_reps_reason[1:].rstrip(".") + "."
         return Coverage(False, (), (), (), (), (), message, FILMING_ADVICE)
     if not rated:
         reasons = list(dict.fromkeys(n.reason for n in not_measured if n.reason))

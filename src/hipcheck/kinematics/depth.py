@@ -1,7 +1,7 @@
-"""Leg length and squat depth (``clinical.md`` §2.5).
+"""Leg length and squat depth.
 
 Depth is the pelvis descent relative to leg length, ``(P.y - P.y_baseline) / L_leg``,
-the ``depth(t)`` signal of ``clinical.md`` §2.5 written for image y pointing down.
+the usual ``depth(t)`` signal of 2D squat work written for image y pointing down.
 """
 
 from __future__ import annotations

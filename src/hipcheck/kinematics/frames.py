@@ -43,6 +43,22 @@ column                     unit     meaning and sign
 ``{left,right}_wrist_x_px`` px      wrist x
 ``{left,right}_wrist_y_px`` px      wrist y
 ``{left,right}_hip_x_px``   px      hip x
+``{left,right}_hip_y_px``   px      hip y
+``{left,right}_knee_y_px``  px      knee y
+``{left,right}_heel_x_px``  px      heel x
+``{left,right}_shoulder_x_px`` px   shoulder x
+``{left,right}_shoulder_y_px`` px   shoulder y
+``nose_x_px``, ``nose_y_px`` px     nose
+``{left,right}_shoulder_z_px`` px   model depth of the shoulder (smaller = nearer the
+                                    camera; MediaPipe's relative z scaled by the frame
+                                    width), NaN when the model gives none
+``{left,right}_hip_z_px``   px      model depth of the hip, as above
+``nose_z_px``               px      model depth of the nose, as above
+``{left,right}_leg_length_px`` px   hip-ankle distance of one leg
+``{left,right}_thigh_length_px`` px hip-knee distance of one leg
+``{left,right}_shank_length_px`` px knee-ankle distance of one leg
+``torso_length_px``         px      mid-shoulder to mid-hip distance
+``head_width_px``           px      ear-to-ear distance (apparent size of the head)
 ``quality_ok``             bool     shoulders, hips, knees and ankles all finite and
                                     the view frontal
 ========================== ======== ==================================================
@@ -66,7 +82,7 @@ from hipcheck.kinematics.knee import fppa_deg, kasr, khr, knee_medial_displaceme
 from hipcheck.kinematics.pelvis import pelvic_drop_deg
 from hipcheck.kinematics.trunk import trunk_lean_deg, trunk_pelvis_angle_deg
 from hipcheck.kinematics.view import VIEW_FRONTAL, classify_view, view_ratio
-from hipcheck.landmarks import LM, LandmarkSeries
+from hipcheck.landmarks import LANDMARK_NAMES, LM, LandmarkSeries
 
 #: Landmarks every frontal measure uses; ``visibility_min`` and ``quality_ok`` use them.
 CORE_LANDMARKS: tuple[LM, ...] = (
@@ -93,8 +109,22 @@ _COORD_COLUMNS: dict[str, tuple[LM, int]] = {
         ("wrist", "WRIST", "x"),
         ("wrist", "WRIST", "y"),
         ("hip", "HIP", "x"),
+        ("hip", "HIP", "y"),
+        ("knee", "KNEE", "y"),
+        ("heel", "HEEL", "x"),
+        ("shoulder", "SHOULDER", "x"),
+        ("shoulder", "SHOULDER", "y"),
     )
     for side in ("left", "right")
+}
+
+#: Model-depth columns (MediaPipe z, pixels): the view check reads which way the body faces.
+_DEPTH_COLUMNS: dict[str, LM] = {
+    "left_shoulder_z_px": LM.LEFT_SHOULDER,
+    "right_shoulder_z_px": LM.RIGHT_SHOULDER,
+    "left_hip_z_px": LM.LEFT_HIP,
+    "right_hip_z_px": LM.RIGHT_HIP,
+    "nose_z_px": LM.NOSE,
 }
 
 #: Percentile used for the standing leg-length proxy when no baseline is given.
@@ -209,6 +239,20 @@ def frame_kinematics(
     }
     for name, (lm, axis) in _COORD_COLUMNS.items():
         cols[name] = xy[:, int(lm), axis]
+    cols["nose_x_px"], cols["nose_y_px"] = p(LM.NOSE)[:, 0], p(LM.NOSE)[:, 1]
+    z = np.asarray(series.z, dtype=np.float64)
+    for name, lm in _DEPTH_COLUMNS.items():
+        cols[name] = z[:, int(lm)]
+    cols["left_leg_length_px"] = leg_length_px(lh, la)
+    cols["right_leg_length_px"] = leg_length_px(rh, ra)
+    cols["left_thigh_length_px"] = distance(lh, lk)
+    cols["right_thigh_length_px"] = distance(rh, rk)
+    cols["left_shank_length_px"] = distance(lk, la)
+    cols["right_shank_length_px"] = distance(rk, ra)
+    cols["torso_length_px"] = distance(s_mid, h_mid)
+    cols["head_width_px"] = distance(
+        xy[:, LANDMARK_NAMES.index("left_ear"), :], xy[:, LANDMARK_NAMES.index("right_ear"), :]
+    )
     cols["quality_ok"] = np.isfinite(core).all(axis=(1, 2)) & (view == VIEW_FRONTAL)
 
     df = pd.DataFrame(cols)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
-from hipcheck.assessment.rules import QUALITY_FLAGS
+from hipcheck.assessment.rules import flag_text
 from hipcheck.metrics import METRICS, MetricSpec
 from hipcheck.model import Assessment, Finding, MetricSummary, MetricValue, Rep
 from hipcheck.program.model import Program
@@ -209,7 +209,7 @@ def _rows(assessment: Assessment, columns: list[tuple[MetricSpec, str | None]]) 
                     side=side,
                     depth=f"{100 * rep.depth:.0f}%",
                     cells=[_rep_cell(rep, m, limb) for m, limb in columns],
-                    quality="; ".join(quality_text(q) for q in rep.quality),
+                    quality="; ".join(flag_text(q) for q in rep.quality),
                 )
             )
         if len(reps) > 1:
@@ -220,11 +220,6 @@ def _rows(assessment: Assessment, columns: list[tuple[MetricSpec, str | None]]) 
             depth = f"{100 * sum(r.depth for r in reps) / len(reps):.0f}%"
             rows.append(RepRow("mean", side, depth, cells, is_mean=True))
     return rows
-
-
-def quality_text(flag: str) -> str:
-    """Plain words for a per-rep quality flag (the flag itself if unknown)."""
-    return QUALITY_FLAGS.get(flag, flag.replace("_", " "))
 
 
 def _table_notes(rows: list[RepRow], columns: list[tuple[MetricSpec, str | None]]) -> list[str]:
