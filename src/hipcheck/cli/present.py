@@ -123,14 +123,21 @@ def exit_codes_text() -> str:
 
 def show_error(message: str, hint: str | None = None) -> None:
     """Print an error message and what to do about it on stderr (no markup interpreted)."""
-    err.print(f"[bold red]Error:[/] {escape(strip_control(message))}", highlight=False)
+    # soft_wrap: long paths stay on one line (copyable; no break inside a file name)
+    err.print(
+        f"[bold red]Error:[/] {escape(strip_control(message))}", highlight=False, soft_wrap=True
+    )
     if hint:
-        err.print(f"[yellow]What to do:[/] {escape(strip_control(hint))}", highlight=False)
+        err.print(
+            f"[yellow]What to do:[/] {escape(strip_control(hint))}", highlight=False, soft_wrap=True
+        )
 
 
 def show_warning(message: str) -> None:
     """Print a warning on stderr (the command goes on)."""
-    err.print(f"[yellow]Warning:[/] {escape(strip_control(message))}", highlight=False)
+    err.print(
+        f"[yellow]Warning:[/] {escape(strip_control(message))}", highlight=False, soft_wrap=True
+    )
 
 
 def _click_control_flow() -> tuple[type[BaseException], ...]:
