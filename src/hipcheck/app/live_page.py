@@ -329,19 +329,35 @@ def _show_result(st: Any) -> None:
     analysis, options, digest = stored
     st.subheader("Full analysis of the recording")
     try:
-        from hipcheck.app.state import Options, StoredResult
-        from hipcheck.app.views import render_results
+        from hipcheck.app import state, views
+        from hipcheck.app.session import SessionMeta
     except ImportError:  # the main app is not installed: plain summary
         _plain_summary(st, analysis)
         return
     assessment = analysis.assessment
-    result = StoredResult(
+    result = state.StoredResult(
         name=f"live session ({len(assessment.reps)} reps)",
         digest=digest,
         assessment=assessment.to_dict(),
         kinematics=analysis.kinematics,
     )
-    render_results(result, Options(task=options.task, side=options.side, sex=options.sex))
+    opts = state.Options(task=options.task, side=options.side, sex=options.sex)
+    run = state.Run(
+        token=digest[:16],
+        inputs=state.Inputs((("live", digest),), opts.analysis_key(), opts.model),
+        results={"clip": result},
+        assessment=result.assessment,
+        sources={s: result.name for s in assessment.sides() if s in ("left", "right")},
+        options=opts,
+    )
+    views.inject_css()
+    meta = SessionMeta()
+    views.render_results(run, assessment, meta)
+    shown = views.program_assessment(run, opts)
+    if shown.coverage.rated:
+        st.subheader("Exercise program")
+        views.render_program(views.build_report(shown), par_q_yes=False)
+    views.render_downloads(run, shown, meta)
 
 
 def _plain_summary(st: Any, analysis: Any) -> None:
