@@ -85,7 +85,7 @@ def run() -> None:
         "'Save this session' on the analysis page."
     )
     with session.open_store() as store:
-        if not store.exists():
+        if not store.exists:
             st.info("No saved sessions yet.")
             return
         try:

@@ -52,12 +52,10 @@ def scroll_here() -> None:
     Used above the progress bar when *Analyse* is pressed and above the results when
     they arrive, so neither appears below the fold unseen.
     """
-    import streamlit.components.v1 as components
-
-    components.html(
+    st.iframe(
         "<script>window.frameElement && window.frameElement.scrollIntoView("
         "{block: 'start', behavior: 'smooth'});</script>",
-        height=0,
+        height=1,
     )
 
 
