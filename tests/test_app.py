@@ -287,7 +287,7 @@ def test_results_come_back_after_a_reload() -> None:
     at.run()
     assert not at.exception
     assert at.header and at.header[0].value == "Results"
-    assert any(main.RESTORED_NOTE == i.value for i in at.info)
+    assert any(i.value == main.RESTORED_NOTE for i in at.info)
     assert at.selectbox(key="sex").value == "male"
     assert at.multiselect(key="equipment").value == ["band"]
     assert at.text_input(key="person").value == "P-1"
@@ -299,7 +299,7 @@ def test_an_unknown_run_link_says_the_results_are_gone() -> None:
     at.query_params[state.RUN_PARAM] = "no-such-run"
     at.run()
     assert not at.exception
-    assert any(main.LOST_NOTE == i.value for i in at.info)
+    assert any(i.value == main.LOST_NOTE for i in at.info)
     assert not at.header
 
 
