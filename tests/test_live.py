@@ -451,7 +451,7 @@ def test_live_session_loads_the_model_before_start_and_reuses_it(monkeypatch):
     session.warm_up()
     session._warm.join(5)
     assert session.model_ready and len(made) == 1  # loaded before any frame arrived
-    for stream in range(2):
+    for _stream in range(2):
         for k in range(0, 90):
             session.on_frame(_video_frame(k, (640, 480)))
         session.on_ended()
