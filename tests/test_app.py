@@ -265,6 +265,8 @@ def test_a_new_upload_hides_the_results() -> None:
     at.session_state[state.RUN_KEY] = _run(inputs=inputs)
     at.run()
     assert at.header
+    _upload(at, "clip.mp4", b"clip bytes")  # the same file again: the same clip
+    assert at.header
     _upload(at, "other.mp4", b"other clip bytes")
     assert not at.header
     banner = " ".join(w.value for w in at.warning)
@@ -273,7 +275,8 @@ def test_a_new_upload_hides_the_results() -> None:
 
 def _page_clips(at: AppTest) -> dict[str, main.Clip]:
     upload = at.file_uploader(key="upload").value
-    return {"clip": main.Clip(upload.name, b"", f"{upload.name}|{upload.size}|{upload.file_id}")}
+    data = upload.getvalue()
+    return {"clip": main.Clip(upload.name, data, main.clip_identity(upload.name, data))}
 
 
 def test_results_come_back_after_a_reload() -> None:
@@ -362,7 +365,7 @@ def test_analyse_stores_a_run_tied_to_its_inputs(monkeypatch: pytest.MonkeyPatch
     run = at.session_state[state.RUN_KEY]
     assert at.query_params[state.RUN_PARAM] == [run.token]
     assert calls[-1]["model"] is None and calls[-1]["side"] is None
-    assert run.inputs.clips[0][0] == "clip" and run.inputs.clips[0][1].startswith("a.mp4|3|")
+    assert run.inputs.clips == (("clip", main.clip_identity("a.mp4", b"abc")),)
     # high accuracy: the heavy model is asked for by name ...
     at.radio(key="model").set_value("high").run()
     assert views.STALE_TITLE in " ".join(w.value for w in at.warning)

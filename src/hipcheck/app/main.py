@@ -177,14 +177,27 @@ def sample_clips(samples_dir: Path | None) -> list[Path]:
     return sorted(samples_dir.glob("*.mp4"))
 
 
+def clip_identity(name: str, data: bytes) -> str:
+    """Return a clip's identity for the stale check: its name and the SHA-256 of its bytes.
+
+    The same file uploaded again (after a reload) is the same clip; other bytes or another
+    name are another clip.
+    """
+    return f"{name}|{state.file_digest(data)}"
+
+
 def _upload(label: str, key: str, max_mb: int) -> Clip | None:
     upload = st.file_uploader(
         label, type=list(guide.VIDEO_TYPES), key=key, help=guide.upload_help(max_mb)
     )
     if upload is None:
         return None
-    identity = f"{upload.name}|{upload.size}|{upload.file_id}"
-    return Clip(upload.name, upload.getvalue(), identity)
+    data = upload.getvalue()
+    # hash each upload once, not on every run of the page
+    known: dict[str, str] = st.session_state.setdefault("_clip_ids", {})
+    if upload.file_id not in known:
+        known[upload.file_id] = clip_identity(upload.name, data)
+    return Clip(upload.name, data, known[upload.file_id])
 
 
 def clip_input(samples: list[Path]) -> tuple[str, dict[str, Clip]]:
@@ -214,7 +227,8 @@ def clip_input(samples: list[Path]) -> tuple[str, dict[str, Clip]]:
             "Sample clip", samples, format_func=lambda p: p.stem.replace("_", " "), key="sample"
         )
         if path is not None:
-            clips["clip"] = Clip(path.name, path.read_bytes(), f"sample|{path.name}")
+            data = path.read_bytes()
+            clips["clip"] = Clip(path.name, data, clip_identity(path.name, data))
         return mode, clips
     clip = _upload(UPLOAD, "upload", max_mb)
     st.caption(guide.upload_help(max_mb))

@@ -511,8 +511,8 @@ class Inputs:
     """What a set of results was made from: the clip(s), analysis options, model choice.
 
     ``clips`` holds ``(role, identity)`` pairs, role ``clip`` (one clip) or ``left`` /
-    ``right`` (a two-clip session); the identity is the upload's name, size and upload
-    id (cheap: no hashing of the bytes on every page run).
+    ``right`` (a two-clip session); the identity is the clip's name and the SHA-256 of
+    its bytes (:func:`hipcheck.app.main.clip_identity`).
     """
 
     clips: tuple[tuple[str, str], ...]
