@@ -128,11 +128,16 @@ def set_date(page: Any, value: str) -> None:
     page.keyboard.press("Escape")
 
 
-def wait_idle(page: Any, timeout_ms: int = 60_000) -> None:
-    """Wait until Streamlit has finished running the script (no 'Running...' status)."""
-    page.wait_for_timeout(300)
+def wait_idle(page: Any, timeout_ms: int = 120_000) -> None:
+    """Wait until Streamlit has finished running the page script (the page is complete).
+
+    Streamlit marks its app element with ``data-test-script-state``; a rerun an action
+    triggers starts within a few hundred milliseconds.
+    """
+    page.wait_for_timeout(400)
     page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
+        "() => document.querySelector('[data-testid=\"stApp\"]')"
+        "?.getAttribute('data-test-script-state') === 'notRunning'",
         timeout=timeout_ms,
     )
 
@@ -182,6 +187,8 @@ CONTRAST_JS = r"""
   for (const el of root.querySelectorAll('th, td, span, caption, summary')) {
     const own = Array.from(el.childNodes).some(n => n.nodeType === 3 && n.textContent.trim());
     if (!own || !el.getClientRects().length) continue;
+    const closed = el.closest('details:not([open])');
+    if (closed && !el.closest('summary')) continue;  // laid out, but not shown
     const style = getComputedStyle(el);
     if (style.visibility === 'hidden' || style.display === 'none') continue;
     const bg = background(el);

@@ -109,7 +109,12 @@ def _person_view(store: object) -> None:
     st.query_params[PERSON_PARAM] = person
     sessions = store.list_sessions(person)  # type: ignore[attr-defined]
     st.subheader(f"Sessions of {person}")
-    st.dataframe(session.sessions_frame(sessions), hide_index=True, width="stretch")
+    frame = session.sessions_frame(sessions)
+    rows = [
+        [escape(str(v)) if c != "Overall" else markup.badge(str(v), str(v)) for c, v in r.items()]
+        for r in frame.to_dict("records")
+    ]
+    st.html(markup.table(list(frame.columns), rows, caption=f"{len(rows)} saved sessions"))
     labels = {s.id: session.session_label(s) for s in sessions}
     ids = [s.id for s in sessions]
     st.subheader("Re-open a session")

@@ -41,7 +41,8 @@ table.hc-table th, table.hc-table td { text-align: left; vertical-align: top;
   color: inherit; background: transparent; }
 table.hc-table th { font-weight: 600; }
 table.hc-table tr.hc-mean td, table.hc-table tr.hc-mean th { font-weight: 700; }
-table.hc-table .hc-sub { font-size: 0.85em; white-space: nowrap; }
+table.hc-table td { overflow-wrap: anywhere; }
+table.hc-table .hc-sub { font-size: 0.85em; }
 .hc-badge { display: inline-block; padding: 0.05rem 0.5rem; border-radius: 0.6rem;
   font-size: 0.8rem; font-weight: 700; line-height: 1.4; white-space: nowrap; }
 """
@@ -55,13 +56,14 @@ table.hc-table .hc-sub { font-size: 0.85em; white-space: nowrap; }
   .hc-wide-only { display: none; }
   .hc-narrow-only { display: block; }
   table.hc-table { font-size: 0.9rem; }
-  table.hc-table th, table.hc-table td { padding: 0.3rem 0.3rem; }
+  table.hc-table th, table.hc-table td { padding: 0.3rem 0.25rem; }
+  .hc-badge { white-space: normal; }
 }
 figure.hc-figure { margin: 0 0 0.75rem 0; }
 figure.hc-figure img { max-width: 100%; height: auto; display: block; }
 figure.hc-figure figcaption { font-size: 0.85rem; margin-top: 0.25rem; }
-.hc-frames { display: flex; flex-wrap: wrap; gap: 0.75rem; }
-.hc-frames figure { flex: 1 1 14rem; min-width: 0; }
+.hc-frames { display: flex; gap: 0.75rem; }
+.hc-frames figure { flex: 1 1 0; min-width: 0; }
 p.hc-value { font-size: 1.5rem; font-weight: 600; margin: 0.1rem 0; }
 </style>
 """
@@ -95,7 +97,7 @@ def figure(png: bytes, alt: str, caption: str = "") -> str:
 
 
 def figures_row(items: Sequence[tuple[bytes, str, str]]) -> str:
-    """Return figures next to each other (wrapping on a narrow screen)."""
+    """Return figures next to each other (also on a phone: they are for comparing)."""
     return '<div class="hc-frames">' + "".join(figure(*item) for item in items) + "</div>"
 
 

@@ -195,7 +195,7 @@ def _cell_word(cell: sides.SideCell) -> str:
     if cell.status == "measured":
         return cell.rating or "not rated"
     if cell.status == "indicative":
-        return "indicative, not rated"
+        return "indicative"
     return ""
 
 
@@ -212,14 +212,14 @@ def render_sides(run: Run, assessment: Assessment) -> None:
         st.caption(f"Only one leg was tested ({tested}): the legs cannot be compared.")
     left, right = st.columns([3, 2])
     with left:
-        fig = plot_asymmetry(assessment, sex=assessment.sex, width_in=5.0)
+        fig = plot_asymmetry(assessment, sex=assessment.sex, width_in=4.4)
         alt = "Bar chart of the mean of each measure for the left and the right leg. " + " ".join(
             f"{r.label}: left {r.left.text}, right {r.right.text}."
             for r in sides.side_rows(assessment)
         )
         st.html(
             markup.figure(
-                figure_to_png(fig, dpi=130),
+                figure_to_png(fig, dpi=150),
                 alt,
                 "Mean per leg (bars, with the SD); hatched grey = indicative, not rated; "
                 "coloured ticks = the fair and poor thresholds.",
@@ -302,7 +302,10 @@ def render_plot(result: StoredResult, assessment: Assessment, title: str = "") -
     if result.kinematics is None or not len(result.kinematics):
         st.caption("No per-frame data to plot.")
         return
-    fig = plot_timeseries(result.kinematics, assessment, sex=assessment.sex, width_in=6.0)
+    # narrow in inches, high in dpi: the text stays readable when a phone scales it down
+    fig = plot_timeseries(
+        result.kinematics, assessment, sex=assessment.sex, width_in=5.4, panel_height_in=1.7
+    )
     alt = (
         f"Line plots over time{title}: pelvic drop, knee valgus (FPPA, left and right knee) "
         f"and trunk lean, with the {len(assessment.reps)} repetitions shaded and each "
@@ -310,7 +313,7 @@ def render_plot(result: StoredResult, assessment: Assessment, title: str = "") -
     )
     st.html(
         markup.figure(
-            figure_to_png(fig, dpi=120),
+            figure_to_png(fig, dpi=150),
             alt,
             "Repetitions shaded; coloured bands: good / fair / poor; dots: each rep's "
             "deepest point, coloured by its rating.",
@@ -325,7 +328,7 @@ def render_over_time(run: Run, assessment: Assessment) -> None:
         own = result.to_assessment()
         if len(run.results) > 1:
             st.markdown(f"**{ROLE_TITLES.get(role, role)}: {result.name}**")
-        left, _right = st.columns([3, 1])
+        left, _right = st.columns([2, 1])
         with left:
             render_plot(result, own, title=f" of {result.name}")
 
