@@ -41,7 +41,7 @@ table.hc-table th, table.hc-table td { text-align: left; vertical-align: top;
   color: inherit; background: transparent; }
 table.hc-table th { font-weight: 600; }
 table.hc-table tr.hc-mean td, table.hc-table tr.hc-mean th { font-weight: 700; }
-table.hc-table td { overflow-wrap: anywhere; }
+table.hc-table td { overflow-wrap: break-word; }
 table.hc-table .hc-sub { font-size: 0.85em; }
 .hc-badge { display: inline-block; padding: 0.05rem 0.5rem; border-radius: 0.6rem;
   font-size: 0.8rem; font-weight: 700; line-height: 1.4; white-space: nowrap; }
