@@ -178,6 +178,12 @@ class LiveSession:
         self._warm = threading.Thread(target=load, name="hipcheck-live-warm-up", daemon=True)
         self._warm.start()
 
+    def wait_ready(self, timeout_s: float = WARM_UP_WAIT_S) -> bool:
+        """Wait for the warm-up to finish; return :attr:`model_ready`."""
+        if self._warm is not None:
+            self._warm.join(timeout=timeout_s)
+        return self.model_ready
+
     @property
     def model_ready(self) -> bool:
         """True once the pose model is loaded (always True without a warm-up)."""
@@ -510,11 +516,12 @@ def run() -> None:
     with panel:
         slots = {name: st.empty() for name in ("reps", "cue", "angles", "last", "stats")}
         if not ctx.state.playing:
-            ready = session.model_ready
+            with st.spinner("Loading the pose model (a few seconds, once)..."):
+                ready = session.wait_ready()
             slots["cue"].caption(
                 "Press START below the video when you stand in view."
                 if ready
-                else "Loading the pose model (a few seconds, once)..."
+                else "The pose model is still loading; START works once it is ready."
             )
             if session.warm_error:
                 slots["stats"].warning(f"The pose model could not be loaded: {session.warm_error}")
