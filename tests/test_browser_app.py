@@ -9,7 +9,8 @@ one browser page:
    host; the annotated video plays;
 2. the left-vs-right view shows both legs side by side with the asymmetry, its plot
    and the two bottom key frames;
-3. the session is saved to the history;
+3. the session is saved to the history, and the HTML report (downloaded from the page)
+   carries the person, the date and the protocol and fits a phone screen;
 4. the same results, opened by their link in the dark theme, have a rep table whose
    every text reaches 4.5:1 contrast (computed from the browser's colours), and in a
    phone viewport (390x844) show the options and a table that fits the screen;
@@ -232,6 +233,33 @@ def test_first_session_saved(desk: Desk, server: tuple[str, Path]) -> None:
         saved = store.get_assessment(info.id)
     assert info.date.isoformat() == FIRST_DATE.replace("/", "-")
     assert sorted({r.side for r in saved.reps}) == ["left", "right"]
+
+
+def test_report_carries_the_session_and_fits_a_phone(
+    browser: Any, desk: Desk, shots: Path, tmp_path: Path
+) -> None:
+    page = desk.page
+    button = page.get_by_role("button", name="Report (HTML)")
+    button.scroll_into_view_if_needed()
+    with page.expect_download(timeout=120_000) as download:
+        button.click()
+    report = tmp_path / "report.html"
+    download.value.save_as(report)
+    assert download.value.suggested_filename.startswith(f"{PERSON}_2026-01-10_")
+    html = report.read_text(encoding="utf-8")
+    assert f"<dd>{PERSON}</dd>" in html and "<dd>2026-01-10</dd>" in html
+    assert "Protocol.</strong> Stand on one leg" in html
+    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True)
+    try:
+        phone = context.new_page()
+        phone.goto(report.as_uri())
+        phone.wait_for_load_state("load")
+        assert phone.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+        cell = phone.locator("table.reps td[data-label='Rep']").first
+        assert cell.evaluate("e => getComputedStyle(e, '::before').content") == '"Rep: "'
+        phone.screenshot(path=str(shots / "report_phone.png"), full_page=True)
+    finally:
+        context.close()
 
 
 # --- 4. dark theme and phone ---------------------------------------------------------------
