@@ -120,7 +120,10 @@ def safety_screen() -> Screen:
 
     data = load_safety()
     st.subheader("1. Safety screen before testing")
-    with st.container(border=True):
+    # open until there are results; the answers stay (and count) when it is folded
+    with st.expander(
+        "Red flags and pre-exercise questions", expanded=state.RUN_KEY not in st.session_state
+    ):
         st.markdown(f"**{data['red_flags']['title']}.** Tick any that apply today:")
         flags = red_flags()
         answers = {f.id: st.checkbox(f.question, key=f"rf_{f.id}") for f in flags}
