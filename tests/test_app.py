@@ -762,3 +762,28 @@ def test_backend_for_a_new_clip_has_no_tracking_state(
     else:
         assert not at.session_state["same"] and len(made) == 2
         assert made[0].closed and not made[1].closed  # type: ignore[attr-defined]
+
+
+def test_double_leg_squat_gets_a_per_limb_summary() -> None:
+    from hipcheck.pipeline import analyze_landmarks
+    from skeleton import Plan, make_series
+
+    series, _ = make_series(Plan(task="double_leg_squat", fppa_deg=10.0, depth=0.2))
+    analysis = analyze_landmarks(series)
+    a = analysis.assessment
+    result = StoredResult("squat.mp4", "1" * 64, a.to_dict(), analysis.kinematics)
+    at = _app(_run(result))
+    assert not at.exception
+    headings = [s.value for s in at.subheader]
+    assert "Summary" in headings and "Left vs right" not in headings
+    html = _html(at)
+    for s in a.summary:
+        if s.mean is not None:
+            assert spec_format(s.metric, s.mean) in html
+    assert "Knee valgus (FPPA), left knee" in html and "Knee valgus (FPPA), right knee" in html
+
+
+def spec_format(metric: str, value: float) -> str:
+    from hipcheck.metrics import spec
+
+    return spec(metric).format(value)

@@ -14,6 +14,7 @@ have no import cycle.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from functools import partial
 from html import escape
 from typing import Any
@@ -25,7 +26,7 @@ from hipcheck.app.session import SessionMeta, untested_planned
 from hipcheck.app.state import Options, Run, StoredResult
 from hipcheck.errors import HipcheckError
 from hipcheck.metrics import spec
-from hipcheck.model import Assessment
+from hipcheck.model import Assessment, MetricSummary
 from hipcheck.reports.tables import Report, build_report
 
 logger = logging.getLogger(__name__)
@@ -161,6 +162,82 @@ def render_findings(report: Report) -> None:
         for f in report.findings
     )
     st.html(f"<ul>{items}</ul>")
+
+
+# --- summary per side (double-leg squats; the left-vs-right view covers single legs) ----
+
+
+@dataclass(frozen=True)
+class Card:
+    """One metric of one stance side (and limb), in words: the page's summary entry."""
+
+    title: str
+    value: str
+    status: str
+    rating: str | None = None
+    badge: str = ""
+    lines: tuple[str, ...] = ()
+
+
+def bands_text(metric: str, sex: str | None) -> str:
+    """Return the rating bands in words, e.g. ``good below 3°, fair 3-6°, poor 6° or more``."""
+    from hipcheck.reports.bands import metric_bands
+
+    bands = metric_bands(metric, sex)
+    if bands is None:
+        return ""
+    if bands.lower_is_worse:
+        return (
+            f"good above {bands.fair:g}, fair {bands.poor:g}-{bands.fair:g}, "
+            f"poor {bands.poor:g} or less"
+        )
+    text = f"good below {bands.fair:g}°, fair {bands.fair:g}-{bands.poor:g}°, "
+    text += f"poor {bands.poor:g}° or more"
+    return text + (f" ({bands.note})" if bands.note else "")
+
+
+def card_for(s: MetricSummary, sex: str | None) -> Card:
+    """Return the summary entry of one per-side summary of the assessment."""
+    m = spec(s.metric)
+    title = m.label + (f", {s.limb} knee" if s.side == "both" and s.limb != "both" else "")
+    if s.status == "not_measurable" or s.mean is None:
+        reason = s.reason or "It could not be measured in this clip."
+        return Card(title, "not measurable", "not_measurable", None, "", (reason,))
+    if s.status == "indicative":
+        reason = s.reason or "This value is not validated."
+        return Card(title, f"~{m.format(s.mean)}", "indicative", None, "indicative", (reason,))
+    lines: tuple[str, ...] = ()
+    if s.rating in guide.RATING_MEANINGS:
+        lines = (f"{guide.RATING_MEANINGS[s.rating]} Bands: {bands_text(s.metric, sex)}.",)
+    return Card(title, m.format(s.mean), "measured", s.rating, s.rating or "not rated", lines)
+
+
+def metric_cards(assessment: Assessment) -> list[tuple[str, list[Card]]]:
+    """Return ``(side title, entries)`` per stance side, metrics in display order."""
+    out = []
+    for side in assessment.sides():
+        entries = [s for s in assessment.summary if s.side == side]
+        cards = [card_for(s, assessment.sex) for s in entries]
+        n = max((s.n_reps for s in entries), default=0)
+        title = f"{SIDE_TITLES.get(side, side)} ({n} repetition{'s' if n != 1 else ''})"
+        out.append((title, cards))
+    return out
+
+
+def summary_html(assessment: Assessment) -> str:
+    """Return the per-side summary as tables: measure, mean, rating (word), meaning."""
+    parts = []
+    for title, cards in metric_cards(assessment):
+        rows = [
+            [
+                escape(c.title),
+                markup.value_cell(c.value, "", c.rating, c.badge),
+                escape(" ".join(c.lines)),
+            ]
+            for c in cards
+        ]
+        parts.append(markup.table(["Measure", "Mean", "What it means"], rows, caption=title))
+    return "".join(parts)
 
 
 # --- left vs right ----------------------------------------------------------------------
@@ -358,6 +435,9 @@ def render_results(run: Run, assessment: Assessment, meta: SessionMeta) -> Repor
     render_findings(report)
     if any(s in sides.SIDES for s in assessment.sides()):
         render_sides(run, assessment)
+    if "both" in assessment.sides():
+        st.subheader("Summary")
+        st.html(summary_html(assessment))
     render_rep_table(report)
     render_over_time(run, assessment)
     render_videos(run)
