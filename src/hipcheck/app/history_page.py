@@ -62,12 +62,14 @@ def render_session(store: object, session_id: int, person: str) -> None:
     if any(s in sides.SIDES for s in assessment.sides()):
         st.html(views.side_table_html(assessment))
     st.html(views.rep_table_html(report))
-    from hipcheck.reports.report_html import render_html
+    from hipcheck.app.state import report_document
 
-    html = render_html(assessment, patient_id=person, session_date=info.date.isoformat())
+    html = report_document(
+        assessment, "html", patient_id=person, session_date=info.date.isoformat()
+    )
     st.download_button(
         "Report of this session (HTML)",
-        html.encode("utf-8"),
+        html,
         file_name=f"{views._safe(person)}_{info.date.isoformat()}_report.html",
         mime="text/html",
         on_click="ignore",

@@ -661,23 +661,23 @@ def reps_csv(assessment: Assessment) -> str:
     return reps_table(assessment).to_csv(index=False)
 
 
-def report_bytes(
-    run: Run,
+def report_document(
     assessment: Assessment,
     fmt: str,
     *,
+    kinematics: pd.DataFrame | None = None,
+    key_frames: list[np.ndarray] | None = None,
     patient_id: str | None = None,
     session_date: str | None = None,
 ) -> bytes:
-    """Return the clinician report (``html`` or ``pdf``) of a run.
+    """Return a clinician report (``html`` or ``pdf``) as bytes: the app's one call site.
 
-    The report carries the person's id and the session date when given (the protocol
-    comes with the task); key frames come from every clip of the run.
+    The report carries the person's id and the session date when given; the protocol
+    comes with the task.
     """
-    results = list(run.results.values())
     kw: dict[str, Any] = {
-        "kinematics": results[0].kinematics if len(results) == 1 else None,
-        "key_frames": [img for r in results for img in key_frame_images(r)],
+        "kinematics": kinematics,
+        "key_frames": key_frames or [],
         "patient_id": patient_id or None,
         "session_date": session_date or None,
     }
@@ -689,3 +689,27 @@ def report_bytes(
 
     pdf, _pages = render_pdf_bytes(assessment, **kw)
     return pdf
+
+
+def report_bytes(
+    run: Run,
+    assessment: Assessment,
+    fmt: str,
+    *,
+    patient_id: str | None = None,
+    session_date: str | None = None,
+) -> bytes:
+    """Return the clinician report (``html`` or ``pdf``) of a run.
+
+    Key frames come from every clip of the run; the time series only for one clip (the
+    plot shows one clip's time line).
+    """
+    results = list(run.results.values())
+    return report_document(
+        assessment,
+        fmt,
+        kinematics=results[0].kinematics if len(results) == 1 else None,
+        key_frames=[img for r in results for img in key_frame_images(r)],
+        patient_id=patient_id,
+        session_date=session_date,
+    )
