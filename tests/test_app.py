@@ -678,7 +678,7 @@ def test_state_and_views_have_no_import_cycle() -> None:
 def test_network_loggers_are_quiet() -> None:
     import logging
 
-    from hipcheck.app.pages import NOISY_LOGGERS, quiet_network_logs
+    from hipcheck.app.logs import NOISY_LOGGERS, quiet_network_logs
 
     logging.getLogger("aioice").setLevel(logging.INFO)
     quiet_network_logs()

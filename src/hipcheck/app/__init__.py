@@ -4,7 +4,7 @@
 calls :func:`hipcheck.app.pages.run_pages`. The page is split so each part can be
 tested (see ``docs/APP.md`` for what the pages do):
 
-- :mod:`hipcheck.app.pages`: the three pages and quiet logging;
+- :mod:`hipcheck.app.pages`: the three pages; :mod:`hipcheck.app.logs`: quiet logging;
 - :mod:`hipcheck.app.main`: the analysis page, in session order (safety screen,
   session, filming, clips and options, results, program, downloads);
 - :mod:`hipcheck.app.state`: options, the per-session pose backend, the cached

@@ -477,7 +477,7 @@ def run() -> None:
     import streamlit as st
     from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
-    from hipcheck.app.pages import quiet_network_logs
+    from hipcheck.app.logs import quiet_network_logs
 
     quiet_network_logs()
     st.header("Live check with your webcam")

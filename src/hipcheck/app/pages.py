@@ -7,20 +7,9 @@ icons from a web font host, and the app must not contact any host but its own.
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
-#: Loggers of the WebRTC stack that print ICE candidates (with this machine's IP
-#: addresses) and connection chatter at INFO: kept at WARNING.
-NOISY_LOGGERS: tuple[str, ...] = ("aioice", "aiortc", "streamlit_webrtc")
-#: Loggers that print set-up chatter at INFO (the history database's migration plugins).
-CHATTY_LOGGERS: tuple[str, ...] = ("alembic.runtime.plugins", "alembic.runtime.migration")
-
-
-def quiet_network_logs() -> None:
-    """Keep the WebRTC stack's INFO messages (ICE candidates, IP addresses) out of the log."""
-    for name in (*NOISY_LOGGERS, *CHATTY_LOGGERS):
-        logging.getLogger(name).setLevel(logging.WARNING)
+from hipcheck.app.logs import quiet_network_logs
 
 
 def run_pages(samples_dir: Path | None = None) -> None:
