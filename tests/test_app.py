@@ -787,3 +787,41 @@ def spec_format(metric: str, value: float) -> str:
     from hipcheck.metrics import spec
 
     return spec(metric).format(value)
+
+
+def test_live_recording_results_can_be_saved(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After STOP: the recording's analysis, program and an opt-in save to the history."""
+    from hipcheck.history.db import HistoryStore
+    from hipcheck.pipeline import analyze_landmarks
+    from skeleton import Plan, make_series
+
+    db = tmp_path / "h.sqlite"
+    monkeypatch.setenv("HIPCHECK_DB", str(db))
+    series, _ = make_series(Plan(fppa_deg=16.0))
+    analysis = analyze_landmarks(series)
+
+    def page() -> None:
+        import streamlit as st
+
+        from hipcheck.app import live_page
+
+        live_page._show_result(st)
+
+    from hipcheck.app.live_page import RESULT_KEY, LiveOptions
+
+    at = AppTest.from_function(page, default_timeout=TIMEOUT)
+    at.session_state[RESULT_KEY] = (analysis, LiveOptions(), "ab" * 32)
+    at.run()
+    assert not at.exception
+    assert at.header and at.header[0].value == "Results"
+    assert "4 repetitions" in _text(at)
+    assert at.button(key="save_session").disabled  # no name yet: nothing saved
+    at.text_input(key="live_person").input("athlete-3").run()
+    at.button(key="save_session").click().run()
+    assert not at.exception
+    assert any("Saved as session 1 of athlete-3" in s.value for s in at.success)
+    with HistoryStore(db) as store:
+        (info,) = store.list_sessions("athlete-3")
+        assert len(store.get_assessment(info.id).reps) == len(analysis.assessment.reps)

@@ -421,18 +421,13 @@ def _render_offline(st: Any, processor: OnlineProcessor, options: LiveOptions) -
     st.session_state[RESULT_KEY] = (analysis, options, digest)
 
 
-def _show_result(st: Any) -> None:
-    stored = st.session_state.get(RESULT_KEY)
-    if stored is None:
-        return
-    analysis, options, digest = stored
-    st.subheader("Full analysis of the recording")
-    try:
-        from hipcheck.app import state, views
-        from hipcheck.app.session import SessionMeta
-    except ImportError:  # the main app is not installed: plain summary
-        _plain_summary(st, analysis)
-        return
+def _live_run(st: Any, analysis: Any, options: LiveOptions, digest: str) -> Any:
+    """Return the recording's :class:`hipcheck.app.state.Run` (built once per recording)."""
+    from hipcheck.app import state
+
+    cached = st.session_state.get(RESULT_KEY + "_run")
+    if cached is not None and cached.token == digest[:16]:
+        return cached
     assessment = analysis.assessment
     result = state.StoredResult(
         name=f"live session ({len(assessment.reps)} reps)",
@@ -449,27 +444,39 @@ def _show_result(st: Any) -> None:
         sources={s: result.name for s in assessment.sides() if s in ("left", "right")},
         options=opts,
     )
+    st.session_state[RESULT_KEY + "_run"] = run
+    return run
+
+
+def _show_result(st: Any) -> None:
+    """Show the recording's full analysis, its program, saving and downloads."""
+    import datetime as dt
+
+    from hipcheck.app import main, views
+    from hipcheck.app.session import SessionMeta
+
+    stored = st.session_state.get(RESULT_KEY)
+    if stored is None:
+        return
+    analysis, options, digest = stored
+    st.subheader("Full analysis of the recording")
+    run = _live_run(st, analysis, options, digest)
     views.inject_css()
-    meta = SessionMeta()
+    left, right = st.columns(2)
+    person = left.text_input("Your name or code (optional, to save)", key="live_person")
+    st.session_state.setdefault("live_date", dt.date.today())
+    day = right.date_input("Date", key="live_date")
+    meta = SessionMeta(
+        person=person or "", date=day if isinstance(day, dt.date) else dt.date.today()
+    )
+    assessment = run.to_assessment()
     views.render_results(run, assessment, meta)
-    shown = views.program_assessment(run, opts)
+    shown = views.program_assessment(run, run.options)
     if shown.coverage.rated:
         st.subheader("Exercise program")
         views.render_program(views.build_report(shown), par_q_yes=False)
+    main.render_save(run, shown, meta)
     views.render_downloads(run, shown, meta)
-
-
-def _plain_summary(st: Any, analysis: Any) -> None:
-    from hipcheck.tables import reps_table
-
-    a = analysis.assessment
-    st.write(f"{len(a.reps)} repetitions; overall rating: {a.overall_rating or 'not rated'}.")
-    st.dataframe(reps_table(a))
-    for f in a.findings:
-        st.write("- " + f.summary)
-    for q in a.quality:
-        st.caption(q)
-    st.caption(a.disclaimer)
 
 
 def run() -> None:
