@@ -520,4 +520,8 @@ def run(samples_dir: Path | None = None) -> None:
     if st.button("Analyse", type="primary", disabled=not ready, key="analyse"):
         st.session_state.pop("_restored", None)
         analyse(mode, clips, options, meta)
+    if screen.red_flag:
+        st.caption("Analysis is off: a red flag is ticked in the safety screen (1.).")
+    elif len(clips) < needed:
+        st.caption("Choose " + ("both clips" if needed == 2 else "a clip") + " to analyse.")
     render_stored(mode, clips, options, meta, screen)
