@@ -216,6 +216,7 @@ def test_a_red_flag_stops_the_test_and_the_program() -> None:
     assert not at.exception
     assert any("Do not test or exercise today" in e.value for e in at.error)
     assert at.button(key="analyse").disabled
+    assert any("Analysis is off: a red flag is ticked" in c.value for c in at.caption)
     assert not any(s.value.startswith("Phase") for s in at.markdown)
     assert "equipment" not in {w.key for w in at.multiselect}
 
