@@ -228,6 +228,7 @@ def test_first_session_saved(desk: Desk, server: tuple[str, Path]) -> None:
     assert not db.exists()  # nothing saved without asking
     page.get_by_role("button", name="Save this session").click()
     expect(page.get_by_text(f"Saved as session 1 of {PERSON}")).to_be_visible(timeout=60_000)
+    wait_idle(page)
     with HistoryStore(db) as store:
         (info,) = store.list_sessions(PERSON)
         saved = store.get_assessment(info.id)
@@ -239,6 +240,7 @@ def test_report_carries_the_session_and_fits_a_phone(
     browser: Any, desk: Desk, shots: Path, tmp_path: Path
 ) -> None:
     page = desk.page
+    wait_idle(page)  # the page reran after the save: click the current button
     button = page.get_by_role("button", name="Report (HTML)")
     button.scroll_into_view_if_needed()
     with page.expect_download(timeout=120_000) as download:
