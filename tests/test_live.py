@@ -9,6 +9,8 @@ the stance knee and trunk lean toward the stance side, within 2 deg.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -217,7 +219,7 @@ def test_live_state_baseline_cues_and_ratings():
     proc, states = _feed(series)
     first = states[0]
     assert not first.baseline_ready and first.cue == CUE_STAND
-    assert all(v is None for v in first.ratings.values())  # absolute angles: not rated
+    assert first.angles == {} and first.ratings == {}  # no number before the baseline
     ready = [s for s in states if s.baseline_ready]
     assert ready and 0.9 <= ready[0].t_s <= 1.5  # ~1 s of quiet standing
     counts = [s.rep_count for s in states]
@@ -398,3 +400,90 @@ def test_live_session_keeps_the_newest_state_counts_drops_and_cleans_up(monkeypa
     assert done is not None and done.n_frames == len(ks)
     assert all(b.closed for b in backends)
     assert session.finish() is None  # handed over once
+
+
+def test_stream_starting_late_in_the_standing_still_counts_from_the_first_rep():
+    """The camera starts 0.9 s into the 1.5 s of standing: 0.6 s of it is left.
+
+    The baseline is ready within about a second of the first frame (from the short quiet
+    run once it ends), so the first rep is counted.
+    """
+    series, truth = make_series(Plan())
+    start = int(np.searchsorted(series.t_s, 0.9))
+    proc = OnlineProcessor(fps=FPS, frame_size=series.frame_size)
+    states = [
+        proc.process_landmarks(series.xy[i], series.visibility[i], series.t_s[i])
+        for i in range(start, series.n_frames)
+    ]
+    ready = next(s for s in states if s.baseline_ready)
+    assert ready.stream_s <= 1.2
+    assert proc.rep_count == 4
+    assert proc.reps[0].start_s < 1.5 + 0.8 + 2.0  # the first planned rep, not a later one
+    assert all(s.angles == {} for s in states if not s.baseline_ready)
+
+
+def test_dropped_frames_are_reported_as_ours_not_the_cameras():
+    series, _ = make_series(Plan())
+    proc = OnlineProcessor(fps=FPS, frame_size=series.frame_size)
+    kept = range(0, series.n_frames, 3)  # two of every three frames not processed
+    for i in kept:
+        if i:
+            proc.note_dropped(2)
+        proc.process_landmarks(series.xy[i], series.visibility[i], series.t_s[i])
+    live = proc.to_series()
+    assert live.video["fps"] == pytest.approx(FPS, rel=0.02)  # what the camera sent
+    assert live.video["pose_fps"] == pytest.approx(FPS / 3, rel=0.05)
+    note = proc.dropped_frames_note()
+    assert note is not None
+    assert f"processed {len(kept)} of the {len(kept) + proc.dropped_frames} frames" in note
+    assert "not because of the camera" in note
+    offline = analyze_landmarks(live, notes=[note]).assessment
+    assert note in offline.quality
+    assert not any("The video has only" in q for q in offline.quality)  # no blame on the camera
+    assert OnlineProcessor(fps=FPS).dropped_frames_note() is None
+
+
+def test_live_page_text_shows_no_number_before_the_baseline():
+    from hipcheck.app.live_page import angle_lines, stats_line
+
+    series, _ = make_series(Plan(fppa_deg=18.0))
+    _, states = _feed(series)
+    before = next(s for s in states if s.detected and not s.baseline_ready)
+    assert "°" not in angle_lines(before) and "Stand still" in angle_lines(before)
+    during = next(s for s in states if s.in_rep and s.stance == "left")
+    text = angle_lines(during)
+    assert "Knee (FPPA) left" in text and re.search(r"[+-]\d+\.\d° (good|fair|poor)", text)
+    assert "no frames skipped" in stats_line(during)
+
+
+def test_live_session_loads_the_model_before_start_and_reuses_it(monkeypatch):
+    import hipcheck.pose.backends
+    from hipcheck.app.live_page import LiveOptions, LiveSession
+
+    series, _ = make_series(Plan(size=(640, 480)))
+    made = []
+
+    class Backend(_SkeletonBackend):
+        resets = 0
+
+        def reset(self):
+            self.resets += 1
+
+    def make_backend(model=None):
+        made.append(Backend(series))
+        return made[-1]
+
+    monkeypatch.setattr(hipcheck.pose.backends, "make_backend", make_backend)
+    session = LiveSession(LiveOptions())
+    session.warm_up()
+    session._warm.join(5)
+    assert session.model_ready and len(made) == 1  # loaded before any frame arrived
+    for _stream in range(2):
+        for k in range(0, 90):
+            session.on_frame(_video_frame(k, (640, 480)))
+        session.on_ended()
+        assert session.finish() is not None
+        assert not made[0].closed  # kept for the next stream
+    assert len(made) == 1 and made[0].resets >= 3  # warm-up + one per stream
+    session.shutdown()
+    assert made[0].closed

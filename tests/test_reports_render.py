@@ -73,7 +73,7 @@ def test_html_report_renders_self_contained(case, kinematics):
     assert "&lt;script&gt;alert(1)&lt;/script&gt; Zoë &amp; &#34;Łukasz&#34; 李" in html
     # every rep is in the table
     for rep in a.reps:
-        assert f"<td>{rep.index}</td>" in html
+        assert f'<td data-label="Rep">{rep.index}</td>' in html
     assert "not a diagnosis" in html
 
 

@@ -160,9 +160,12 @@ class LiveRep:
 class LiveState:
     """Everything the live page shows for one processed frame.
 
-    Angles in ``angles`` are baseline-relative degrees (absolute before the baseline
-    is ready), keyed as in :attr:`LiveRep.values`; ``ratings`` colour FPPA and trunk
-    lean (pelvic drop is indicative: never rated).
+    Angles in ``angles`` are baseline-relative degrees, keyed as in
+    :attr:`LiveRep.values`; before the baseline is ready they are empty (an absolute
+    angle means nothing until the standing reference is known). ``ratings`` colour FPPA
+    and trunk lean (pelvic drop is indicative: never rated). ``stream_s`` is the time
+    since the stream's first frame; ``dropped_frames`` counts frames the caller did not
+    process because processing fell behind (dropped here, not by the camera).
     """
 
     t_s: float
@@ -185,6 +188,7 @@ class LiveState:
     latency_ms: float
     dropped_frames: int = 0
     frame_size: tuple[int, int] = (0, 0)
+    stream_s: float = 0.0
 
     @property
     def colours(self) -> dict[str, tuple[int, int, int]]:
@@ -346,7 +350,7 @@ class OnlineProcessor:
             raise ValueError("No frames were processed.")
         n = len(self._t)
         size = self.frame_size or (640, 480)
-        fps = self.achieved_fps_total
+        fps = self.camera_fps_total
         return LandmarkSeries(
             t_s=np.asarray(self._t, dtype=np.float64),
             xy=np.asarray(self._xy, dtype=np.float32),
@@ -358,7 +362,10 @@ class OnlineProcessor:
             source="live",
             video={
                 "path": "live",
+                # the camera's rate (frames delivered); processed frames are fewer when
+                # processing fell behind: see ``frames_dropped`` and dropped_frames_note()
                 "fps": fps,
+                "pose_fps": self.achieved_fps_total,
                 "nominal_fps": self.fps,
                 "n_frames": n,
                 "duration_s": float(self._t[-1] - self._t[0]),
@@ -373,6 +380,30 @@ class OnlineProcessor:
                     "frames_dropped": self.dropped_frames,
                 }
             ],
+        )
+
+    @property
+    def camera_fps_total(self) -> float:
+        """Frames per second the camera delivered (processed plus dropped) over the session."""
+        if len(self._t) < 2:
+            return self.fps
+        return (len(self._t) + self.dropped_frames - 1) / max(self._t[-1] - self._t[0], 1e-9)
+
+    def dropped_frames_note(self) -> str | None:
+        """Say, in plain words, how many camera frames this computer did not process.
+
+        Frames are dropped here when the pose model is slower than the camera (the page
+        always processes the newest frame); the camera is not at fault. None when no
+        frame was dropped.
+        """
+        if not self.dropped_frames:
+            return None
+        delivered = len(self._t) + self.dropped_frames
+        return (
+            f"This computer processed {len(self._t)} of the {delivered} frames the camera "
+            f"sent (about {self.achieved_fps_total:.0f} of {self.camera_fps_total:.0f} per "
+            f"second): {self.dropped_frames} frames were skipped because the analysis could "
+            "not keep up, not because of the camera. Closing other programs helps."
         )
 
     @property
@@ -572,8 +603,8 @@ class OnlineProcessor:
         stance = self._current_stance(m) if m is not None and detected else None
         angles = self._relative(m, stance) if m is not None and detected else {}
         angles, ratings = self._judged(angles)
-        if not self.baseline.ready:  # absolute angles are not rated
-            ratings = dict.fromkeys(angles)
+        if not self.baseline.ready:  # an absolute angle means nothing yet: show none
+            angles, ratings = {}, {}
         view = m["view"] if m is not None else "unknown"
         last = self.reps[-1] if self.reps else None
         cue = self._cue(detected, view, ratings, last)
@@ -603,6 +634,7 @@ class OnlineProcessor:
             latency_ms=(time.perf_counter() - started) * 1000.0,
             dropped_frames=self.dropped_frames,
             frame_size=tuple(self.frame_size or (0, 0)),  # type: ignore[arg-type]
+            stream_s=float(t_s - self._t[0]) if self._t else 0.0,
         )
 
     def _cue(

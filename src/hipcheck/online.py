@@ -34,12 +34,13 @@ from hipcheck.reps import (
 
 #: Seconds of quiet bilateral standing collected for the live baseline.
 BASELINE_S = 1.0
-#: [HEUR] A rep starts when depth rises this fraction of ``min_prominence`` above the
-#: recent standing level (half: a 0.05 leg-length rep is entered at 0.025).
+#: Heuristic (no published value): a rep starts when depth rises this fraction of
+#: ``min_prominence`` above the recent standing level (half: a 0.05 leg-length rep is
+#: entered at 0.025).
 ENTER_FRACTION = 0.5
-#: [HEUR] Window over which the recent standing level (lowest depth) is taken.
+#: Heuristic: window over which the recent standing level (lowest depth) is taken.
 FLOOR_WINDOW_S = 2.0
-#: [HEUR] A "rep" longer than this is abandoned (someone who stays down).
+#: Heuristic: a "rep" longer than this is abandoned (someone who stays down).
 MAX_REP_S = 10.0
 
 
@@ -211,8 +212,8 @@ class OnlineRepDetector:
     lowest depth over the last ``floor_window_s`` outside reps. A rep **starts** when
     depth rises ``enter_fraction * min_prominence`` above it (high threshold) and
     **ends** when depth falls back to within ``edge_fraction`` of the rep's excursion
-    above it (low threshold, clinical.md §2.5's 10 % edge), or, if the person does not
-    stand fully up, when after falling at least half the excursion (and at least
+    above it (low threshold: the offline 10 % edge, ``REP_EDGE_FRACTION``), or, if the
+    person does not stand fully up, when after falling at least half the excursion (and at least
     ``min_prominence``) depth rises again by the entry threshold (the rep then ends at
     the lowest point between the two, as offline). Jitter smaller than the gap between
     the two thresholds cannot start or end a rep. A rep is reported **once, when it
@@ -226,7 +227,7 @@ class OnlineRepDetector:
     min_prominence, min_duration_s
         As :class:`hipcheck.config.AnalysisConfig` (0.05 leg lengths, 0.5 s).
     enter_fraction, edge_fraction, floor_window_s, max_duration_s
-        Thresholds above ([HEUR]).
+        Thresholds above (heuristics, see the module constants).
     """
 
     def __init__(

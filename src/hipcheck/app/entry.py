@@ -12,39 +12,16 @@ import argparse
 import logging
 from pathlib import Path
 
-import streamlit as st
-
-from hipcheck.app import live_page, main
-
-_samples: Path | None = None
-
-
-def analyse_clip() -> None:
-    """Page: upload a clip (or pick a sample) and see the analysis."""
-    main.run(samples_dir=_samples)
-
-
-def live_webcam() -> None:
-    """Page: live webcam mode (skeleton, angles, reps and cues in real time)."""
-    live_page.run()
-
 
 def run_app(samples_dir: Path | None = None, log_level: str = "INFO") -> None:
-    """Configure logging and the page, and run the page the user picked."""
-    global _samples
-    _samples = samples_dir
+    """Configure logging and run the page the user picked (:mod:`hipcheck.app.pages`)."""
+    from hipcheck.app.pages import run_pages
+
     logging.basicConfig(
         level=getattr(logging, log_level.upper(), logging.INFO),
         format="%(asctime)s %(name)s %(message)s",
     )
-    st.set_page_config(page_title="hipcheck", layout="wide")
-    page = st.navigation(
-        [
-            st.Page(analyse_clip, title="Analyse a clip", icon=":material/movie:", default=True),
-            st.Page(live_webcam, title="Live webcam", icon=":material/videocam:"),
-        ]
-    )
-    page.run()
+    run_pages(samples_dir=samples_dir)
 
 
 def _arguments(argv: list[str] | None = None) -> argparse.Namespace:

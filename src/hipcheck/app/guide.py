@@ -1,7 +1,8 @@
 """Fixed page text: the camera set-up guide, accepted files, metric explanations.
 
 Plain strings only (no Streamlit import), so the wording can be tested and reused.
-The filming protocol follows ``../shared/reference/clinical.md`` §7.
+The filming protocol is the one every report states (frontal view, tripod at
+pelvis-to-knee height, whole body in frame, a standing start, 3-5 slow reps per side).
 """
 
 from __future__ import annotations

@@ -11,11 +11,19 @@ and hands the :class:`~hipcheck.live.LiveState` to the script through a
 callback when processing falls behind, so frames are dropped instead of delay
 building up; the page shows the achieved frame rate and the dropped frames.
 
-One processor (one pose model) per browser session and stream: it is created on the
-first frame, its model is closed when the stream ends (``on_video_ended``) or the
-session shuts down (``SessionShutdownObserver``), and after STOP the recorded
-landmarks go through the full offline analysis (:func:`hipcheck.pipeline.analyze_landmarks`)
-and are shown with the main app's results view.
+One pose model per browser session: the page loads it (and runs it once on a blank
+frame) in a background thread as soon as the page is shown, :meth:`LiveSession.warm_up`,
+so that the first camera frames after START are analysed at once instead of being
+dropped while the model starts; otherwise the person's first seconds of standing still,
+which the baseline needs, are lost (the first reps then went uncounted). Each stream gets
+a new processor on the same model (its tracking reset); the model is closed when the
+browser session ends (``SessionShutdownObserver``). After STOP the recorded landmarks go
+through the full offline analysis (:func:`hipcheck.pipeline.analyze_landmarks`) and are
+shown with the main app's results view.
+
+Nothing is shown as a number before it means something: no angle before the standing
+reference (baseline) exists, and the count starts with the first repetition after it.
+Frames the computer could not process are reported as dropped here, not by the camera.
 
 Mirroring: browsers deliver unmirrored camera frames, which are processed as they
 are; "Mirror view" only flips what is *displayed* (labels stay readable and sides stay
@@ -51,6 +59,10 @@ RECORD_DIR = Path.home() / "hipcheck-live"
 CAMERA_FPS = 30.0
 #: A pause longer than this between frames (or time going back) means a new stream.
 NEW_STREAM_GAP_S = 3.0
+#: Frame size of the warm-up run of the pose model (the camera's asked-for size).
+WARM_UP_SIZE = (640, 480)
+#: How long the first frame of a stream waits for a model still loading, seconds.
+WARM_UP_WAIT_S = 20.0
 
 TASKS = {
     "Detect automatically": "auto",
@@ -137,11 +149,61 @@ class LiveSession:
         self._finished: list[OnlineProcessor] = []
         self._last_frame_t: float | None = None
         self.record_path: Path | None = None
+        self._backend: Any = None
+        self._warm: threading.Thread | None = None
+        self.warm_error: str | None = None
+
+    def warm_up(self) -> None:
+        """Load the pose model in the background (once), ready before START is pressed.
+
+        The model is run once on a blank frame so its first real frame is not slow either.
+        A failure is kept in :attr:`warm_error`; the first stream then tries again.
+        """
+        if self._warm is not None:
+            return
+
+        def load() -> None:
+            from hipcheck.pose.backends import make_backend
+
+            try:
+                backend = make_backend()
+                backend.process(np.zeros((WARM_UP_SIZE[1], WARM_UP_SIZE[0], 3), np.uint8), 0)
+                backend.reset()
+            except Exception as exc:  # noqa: BLE001 - reported on the page, retried per stream
+                logger.warning("could not load the pose model in advance: %s", exc)
+                self.warm_error = str(exc)
+                return
+            self._backend = backend
+
+        self._warm = threading.Thread(target=load, name="hipcheck-live-warm-up", daemon=True)
+        self._warm.start()
+
+    def wait_ready(self, timeout_s: float = WARM_UP_WAIT_S) -> bool:
+        """Wait for the warm-up to finish; return :attr:`model_ready`."""
+        if self._warm is not None:
+            self._warm.join(timeout=timeout_s)
+        return self.model_ready
+
+    @property
+    def model_ready(self) -> bool:
+        """True once the pose model is loaded (always True without a warm-up)."""
+        return self._warm is None or self._backend is not None
 
     def _new_processor(self) -> OnlineProcessor:
         o = self.options
+        backend = None
+        if self._warm is not None:
+            self._warm.join(timeout=WARM_UP_WAIT_S)
+            backend = self._backend
+            if backend is not None:
+                backend.reset()  # a new stream: no tracking state from the last one
         return OnlineProcessor(
-            task=o.task, side=o.side, sex=o.sex, fps=CAMERA_FPS, mirrored=o.source_mirrored
+            task=o.task,
+            side=o.side,
+            sex=o.sex,
+            fps=CAMERA_FPS,
+            mirrored=o.source_mirrored,
+            backend=backend,
         )
 
     def on_frame(self, frame: Any) -> Any:
@@ -195,10 +257,13 @@ class LiveSession:
             self._retire()
 
     def shutdown(self) -> None:
-        """Release everything when the browser session ends."""
+        """Release everything (the pose model too) when the browser session ends."""
         self.on_ended()
         with self._lock:
             self._finished.clear()
+            backend, self._backend = self._backend, None
+        if backend is not None:
+            backend.close()
 
     def finish(self) -> OnlineProcessor | None:
         """Return the stopped stream's processor (once), or None if under a second long.
@@ -226,6 +291,7 @@ def _get_session(st: Any, options: LiveOptions) -> LiveSession:
         session = None
     if session is None:
         session = LiveSession(options)
+        session.warm_up()
         st.session_state[SESSION_KEY] = session
         # Keep a reference: the observer polls until the browser session ends.
         st.session_state[SESSION_KEY + "_observer"] = SessionShutdownObserver(session.shutdown)
@@ -236,74 +302,100 @@ def _get_session(st: Any, options: LiveOptions) -> LiveSession:
 
 
 def _options(st: Any) -> LiveOptions:
-    cols = st.columns(3)
-    task = cols[0].selectbox("Task", list(TASKS), key="live_task")
-    side = cols[1].selectbox("Stance leg", list(SIDES), key="live_side")
-    sex = cols[2].selectbox("Sex (FPPA bands)", list(SEXES), key="live_sex")
-    cols = st.columns(3)
-    mirror = cols[0].toggle("Mirror view (selfie)", value=True, key="live_mirror")
-    source_mirrored = cols[1].checkbox(
-        "My camera mirrors its image",
-        value=False,
-        key="live_source_mirrored",
-        help="Only if your camera software flips the picture itself: then left and "
-        "right are swapped back so the sides shown are yours.",
-    )
-    record = cols[2].checkbox(
-        "Save the video on this computer",
-        value=False,
-        key="live_record",
-        help=f"Saved under {RECORD_DIR}. Nothing leaves this computer.",
-    )
+    """Draw the options, folded away so the video and its buttons fit on the screen."""
+    with st.expander("Options: task, leg, sex, mirroring, saving the video"):
+        cols = st.columns(3)
+        task = cols[0].selectbox("Task", list(TASKS), key="live_task")
+        side = cols[1].selectbox("Stance leg", list(SIDES), key="live_side")
+        sex = cols[2].selectbox("Sex (FPPA bands)", list(SEXES), key="live_sex")
+        cols = st.columns(3)
+        mirror = cols[0].toggle("Mirror view (selfie)", value=True, key="live_mirror")
+        source_mirrored = cols[1].checkbox(
+            "My camera mirrors its image",
+            value=False,
+            key="live_source_mirrored",
+            help="Only if your camera software flips the picture itself: then left and "
+            "right are swapped back so the sides shown are yours.",
+        )
+        record = cols[2].checkbox(
+            "Save the video on this computer",
+            value=False,
+            key="live_record",
+            help=f"Saved under {RECORD_DIR}. Nothing leaves this computer.",
+        )
     return LiveOptions(TASKS[task], SIDES[side], SEXES[sex], mirror, source_mirrored, record)
 
 
 def _fmt(value: float | None) -> str:
-    return "n/m" if value is None else f"{value:+.1f}°"
+    return "not measurable" if value is None else f"{value:+.1f}°"
 
 
-def _angle_lines(state: LiveState) -> str:
-    names = {
-        "fppa_left": "Knee (FPPA) left",
-        "fppa_right": "Knee (FPPA) right",
-        "trunk_lean": "Trunk lean",
-        "pelvic_drop": "Pelvic drop",
-    }
+ANGLE_NAMES = {
+    "fppa_left": "Knee (FPPA) left",
+    "fppa_right": "Knee (FPPA) right",
+    "trunk_lean": "Trunk lean",
+    "pelvic_drop": "Pelvic drop",
+}
+
+
+def angle_lines(state: LiveState) -> str:
+    """Return the live angles in words (markdown), or why there are none yet.
+
+    No number is shown before the standing reference exists: an absolute angle of a
+    person who has not stood still yet means nothing (it read -66 deg). Ratings are
+    words next to the values, not colour alone.
+    """
+    if not state.detected:
+        return "No person in view: step back until your whole body is in the picture."
+    if not state.baseline_ready:
+        return (
+            "Stand still on both feet: the angles appear once the standing reference is "
+            f"taken ({state.baseline_progress:.0%})."
+        )
     lines = []
     for key, value in state.angles.items():
         rating = state.ratings.get(key)
-        if key == "pelvic_drop":
-            note = "indicative, not rated"
-        elif not state.baseline_ready:
-            note = "waiting for the baseline"
-        else:
-            note = rating or "-"
+        note = "indicative, not rated" if key == "pelvic_drop" else rating or "not rated"
         colour = {"good": "green", "fair": "orange", "poor": "red"}.get(rating or "", "gray")
-        lines.append(f"- **{names[key]}**: :{colour}[{_fmt(value)}] ({note})")
-    return "\n".join(lines) or "- no person in view"
+        lines.append(f"- **{ANGLE_NAMES[key]}**: :{colour}[{_fmt(value)} {note}]")
+    return "\n".join(lines) or "Waiting for the stance leg..."
 
 
-def _rep_line(rep: LiveRep) -> str:
-    parts = [f"{k.replace('_', ' ')} {_fmt(v)}" for k, v in rep.values.items()]
+def rep_line(rep: LiveRep, stream_start_s: float = 0.0) -> str:
+    """Return one counted repetition in words, with its time in the stream."""
+    parts = [f"{ANGLE_NAMES.get(k, k).lower()} {_fmt(v)}" for k, v in rep.values.items()]
     return (
-        f"Rep {rep.index} ({rep.task.replace('_', ' ')}, {rep.side} stance): "
+        f"Rep {rep.index} at {rep.end_s - stream_start_s:.1f} s "
+        f"({rep.task.replace('_', ' ')}, {rep.side} stance): "
         + ", ".join(parts)
         + f" - {' - '.join(rep.cues)}"
     )
 
 
-def _show_state(slots: dict[str, Any], state: LiveState) -> None:
-    slots["reps"].markdown(f"### Reps counted: {state.rep_count}")
-    slots["cue"].info(state.cue)
-    slots["angles"].markdown(_angle_lines(state))
-    slots["stats"].caption(
-        f"{state.fps:.1f} fps processed, {state.latency_ms:.0f} ms per frame, "
-        f"{state.dropped_frames} frames dropped; view: {state.view}; "
-        f"stance: {state.stance or '-'}; baseline: "
-        + ("ready" if state.baseline_ready else f"{state.baseline_progress:.0%}")
+def stats_line(state: LiveState) -> str:
+    """Return the processing figures; dropped frames are this computer's, not the camera's."""
+    dropped = (
+        f"{state.dropped_frames} camera frames skipped by this computer (the analysis is "
+        "slower than the camera)"
+        if state.dropped_frames
+        else "no frames skipped"
     )
+    baseline = "ready" if state.baseline_ready else f"{state.baseline_progress:.0%}"
+    return (
+        f"{state.fps:.1f} fps processed, {state.latency_ms:.0f} ms per frame, {dropped}; "
+        f"view: {state.view}; stance: {state.stance or '-'}; baseline: {baseline}"
+    )
+
+
+def _show_state(slots: dict[str, Any], state: LiveState) -> None:
+    slots["reps"].markdown(f"**Reps counted: {state.rep_count}**")
+    slots["cue"].info(state.cue)
+    slots["angles"].markdown(angle_lines(state))
+    slots["stats"].caption(stats_line(state))
     if state.last_rep is not None:
-        slots["last"].markdown("**Last rep** - " + _rep_line(state.last_rep))
+        slots["last"].markdown(
+            "**Last rep**: " + rep_line(state.last_rep, state.t_s - state.stream_s)
+        )
 
 
 def _render_offline(st: Any, processor: OnlineProcessor, options: LiveOptions) -> None:
@@ -311,9 +403,16 @@ def _render_offline(st: Any, processor: OnlineProcessor, options: LiveOptions) -
     from hipcheck.errors import HipcheckError
     from hipcheck.pipeline import analyze_landmarks
 
+    note = processor.dropped_frames_note()
     try:
         series = processor.to_series()
-        analysis = analyze_landmarks(series, task=options.task, side=options.side, sex=options.sex)
+        analysis = analyze_landmarks(
+            series,
+            task=options.task,
+            side=options.side,
+            sex=options.sex,
+            notes=[note] if note else (),
+        )
     except (HipcheckError, ValueError) as exc:
         hint = getattr(exc, "hint", "")
         st.warning(f"The recording could not be analysed: {exc}. {hint}")
@@ -322,39 +421,62 @@ def _render_offline(st: Any, processor: OnlineProcessor, options: LiveOptions) -
     st.session_state[RESULT_KEY] = (analysis, options, digest)
 
 
-def _show_result(st: Any) -> None:
-    stored = st.session_state.get(RESULT_KEY)
-    if stored is None:
-        return
-    analysis, options, digest = stored
-    st.subheader("Full analysis of the recording")
-    try:
-        from hipcheck.app.state import Options, StoredResult
-        from hipcheck.app.views import render_results
-    except ImportError:  # the main app is not installed: plain summary
-        _plain_summary(st, analysis)
-        return
+def _live_run(st: Any, analysis: Any, options: LiveOptions, digest: str) -> Any:
+    """Return the recording's :class:`hipcheck.app.state.Run` (built once per recording)."""
+    from hipcheck.app import state
+
+    cached = st.session_state.get(RESULT_KEY + "_run")
+    if cached is not None and cached.token == digest[:16]:
+        return cached
     assessment = analysis.assessment
-    result = StoredResult(
+    result = state.StoredResult(
         name=f"live session ({len(assessment.reps)} reps)",
         digest=digest,
         assessment=assessment.to_dict(),
         kinematics=analysis.kinematics,
     )
-    render_results(result, Options(task=options.task, side=options.side, sex=options.sex))
+    opts = state.Options(task=options.task, side=options.side, sex=options.sex)
+    run = state.Run(
+        token=digest[:16],
+        inputs=state.Inputs((("live", digest),), opts.analysis_key(), opts.model),
+        results={"clip": result},
+        assessment=result.assessment,
+        sources={s: result.name for s in assessment.sides() if s in ("left", "right")},
+        options=opts,
+    )
+    st.session_state[RESULT_KEY + "_run"] = run
+    return run
 
 
-def _plain_summary(st: Any, analysis: Any) -> None:
-    from hipcheck.tables import reps_table
+def _show_result(st: Any) -> None:
+    """Show the recording's full analysis, its program, saving and downloads."""
+    import datetime as dt
 
-    a = analysis.assessment
-    st.write(f"{len(a.reps)} repetitions; overall rating: {a.overall_rating or 'not rated'}.")
-    st.dataframe(reps_table(a))
-    for f in a.findings:
-        st.write("- " + f.summary)
-    for q in a.quality:
-        st.caption(q)
-    st.caption(a.disclaimer)
+    from hipcheck.app import main, views
+    from hipcheck.app.session import SessionMeta
+
+    stored = st.session_state.get(RESULT_KEY)
+    if stored is None:
+        return
+    analysis, options, digest = stored
+    st.subheader("Full analysis of the recording")
+    run = _live_run(st, analysis, options, digest)
+    views.inject_css()
+    left, right = st.columns(2)
+    person = left.text_input("Your name or code (optional, to save)", key="live_person")
+    st.session_state.setdefault("live_date", dt.date.today())
+    day = right.date_input("Date", key="live_date")
+    meta = SessionMeta(
+        person=person or "", date=day if isinstance(day, dt.date) else dt.date.today()
+    )
+    assessment = run.to_assessment()
+    views.render_results(run, assessment, meta)
+    shown = views.program_assessment(run, run.options)
+    if shown.coverage.rated:
+        st.subheader("Exercise program")
+        views.render_program(views.build_report(shown), par_q_yes=False)
+    main.render_save(run, shown, meta)
+    views.render_downloads(run, shown, meta)
 
 
 def run() -> None:
@@ -362,6 +484,9 @@ def run() -> None:
     import streamlit as st
     from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
+    from hipcheck.app.logs import quiet_network_logs
+
+    quiet_network_logs()
     st.header("Live check with your webcam")
     st.caption(
         "Face the camera with your whole body in view, stand still on both feet for a "
@@ -380,23 +505,36 @@ def run() -> None:
             session.record_path = path
             return MediaRecorder(str(path), format="mp4")
 
-    ctx = webrtc_streamer(
-        key="hipcheck-live",
-        mode=WebRtcMode.SENDRECV,
-        rtc_configuration={"iceServers": []},
-        media_stream_constraints={
-            "video": {"width": 640, "height": 480, "frameRate": CAMERA_FPS},
-            "audio": False,
-        },
-        video_frame_callback=session.on_frame,
-        on_video_ended=session.on_ended,
-        async_processing=True,
-        in_recorder_factory=recorder,
-    )
-    slots = {name: st.empty() for name in ("reps", "cue", "angles", "last", "stats")}
+    video_col, panel = st.columns([3, 2])
+    with video_col:
+        ctx = webrtc_streamer(
+            key="hipcheck-live",
+            mode=WebRtcMode.SENDRECV,
+            rtc_configuration={"iceServers": []},
+            media_stream_constraints={
+                "video": {"width": 640, "height": 480, "frameRate": CAMERA_FPS},
+                "audio": False,
+            },
+            video_frame_callback=session.on_frame,
+            on_video_ended=session.on_ended,
+            async_processing=True,
+            in_recorder_factory=recorder,
+        )
+    with panel:
+        slots = {name: st.empty() for name in ("reps", "cue", "angles", "last", "stats")}
+        if not ctx.state.playing:
+            with st.spinner("Loading the pose model (a few seconds, once)..."):
+                ready = session.wait_ready()
+            slots["cue"].caption(
+                "Press START below the video when you stand in view."
+                if ready
+                else "The pose model is still loading; START works once it is ready."
+            )
+            if session.warm_error:
+                slots["stats"].warning(f"The pose model could not be loaded: {session.warm_error}")
     if ctx.state.playing:
         st.session_state.pop(RESULT_KEY, None)
-        slots["reps"].markdown("### Reps counted: 0")
+        slots["reps"].markdown("**Reps counted: 0**")
         slots["cue"].info("Starting the camera...")
     while ctx.state.playing:
         try:

@@ -19,8 +19,11 @@ import copy
 import hashlib
 import io
 import logging
+import secrets
 import tempfile
+import threading
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -39,11 +42,20 @@ logger = logging.getLogger(__name__)
 
 #: session_state keys
 BACKEND_KEY = "_hipcheck_pose_backend"
-RESULT_KEY = "result"
+RUN_KEY = "run"
 ERROR_KEY = "error"
 
 #: cached analyses kept in memory (each holds an annotated video)
 CACHE_ENTRIES = 8
+#: runs kept in memory for page reloads (across all browser sessions)
+RUNS_KEPT = 32
+#: query parameter naming the run shown on the page
+RUN_PARAM = "run"
+#: model choice of the page -> ``model`` argument of the analysis
+MODEL_ARGUMENTS: dict[str, str | None] = {"standard": None, "high": "heavy"}
+HEAVY_MISSING = (
+    "The high-accuracy (heavy) pose model is not installed, so the standard model was used."
+)
 
 ProgressFn = Callable[[int, "int | None"], None]
 
@@ -52,15 +64,17 @@ ProgressFn = Callable[[int, "int | None"], None]
 class Options:
     """Everything the user chose on the page.
 
-    ``task``, ``side``, ``sex`` and ``markers`` change the analysis (and the cache key);
-    ``equipment``, ``level`` and ``lateral_hip_pain`` only change the program, which is
-    rebuilt from the findings in an instant.
+    ``task``, ``side``, ``sex`` and ``markers`` change the analysis (and the cache key),
+    and so does ``model`` (``standard`` or ``high``); ``equipment``, ``level`` and
+    ``lateral_hip_pain`` only change the program, which is rebuilt from the findings in
+    an instant.
     """
 
     task: str = "auto"
     side: str = "auto"
     sex: str = "unspecified"
     markers: str = "auto"
+    model: str = "standard"
     equipment: tuple[str, ...] = ()
     level: str = "intermediate"
     lateral_hip_pain: bool = False
@@ -105,8 +119,8 @@ class StoredResult:
     kinematics
         Per-frame kinematics (for the plots and the report).
     key_frames
-        PNG images: the bottom frame of the worst rep of each side, skeleton and angles
-        drawn (the worst rep overall first).
+        PNG images by stance side: the bottom frame of the worst rep of each side,
+        skeleton and angles drawn (the worst rep overall first).
     video_mp4
         The annotated clip (H.264 MP4), or None if it could not be made.
     notes
@@ -117,7 +131,7 @@ class StoredResult:
     digest: str
     assessment: dict[str, Any]
     kinematics: pd.DataFrame
-    key_frames: list[bytes] = field(default_factory=list)
+    key_frames: dict[str, bytes] = field(default_factory=dict)
     video_mp4: bytes | None = None
     notes: list[str] = field(default_factory=list)
 
@@ -244,8 +258,8 @@ def analyse_file(
     backend
         A pose backend to reuse (None: a fresh one for this clip).
     progress
-        ``progress(phase_label)`` returns the ``(frames_done, frames_total)`` callback of
-        that phase.
+        ``progress(phase)`` returns the ``(frames_done, frames_total)`` callback of that
+        phase: ``pose`` (finding the pose) or ``draw`` (the annotated video).
 
     Raises
     ------
@@ -256,15 +270,18 @@ def analyse_file(
 
     phase = progress or (lambda _label: None)
     # analyze_video, not landmarks + analysis: it also runs the skin-marker pass.
-    analysis = analyze_video(path, config, backend=backend, progress=phase("Finding the pose"))
+    analysis = analyze_video(path, config, backend=backend, progress=phase("pose"))
     notes: list[str] = []
     frames = _optional(
         notes, "key frames", lambda: _key_frame_pngs(path, analysis.landmarks, analysis)
     )
+    worst = _worst_side(analysis.assessment)
+    if frames and worst in frames:  # the worst rep overall first
+        frames = {worst: frames[worst], **{k: v for k, v in frames.items() if k != worst}}
     video = _optional(
         notes,
         "annotated video",
-        lambda: _annotated_mp4(path, analysis, phase("Drawing the annotated video")),
+        lambda: _annotated_mp4(path, analysis, phase("draw")),
     )
     kin = analysis.kinematics.copy()
     kin.attrs = {}
@@ -273,10 +290,17 @@ def analyse_file(
         digest="",
         assessment=analysis.assessment.to_dict(),
         kinematics=kin,
-        key_frames=frames or [],
+        key_frames=frames or {},
         video_mp4=video,
         notes=notes,
     )
+
+
+def _worst_side(assessment: Assessment) -> str | None:
+    from hipcheck.reports.metrics import worst_rep
+
+    worst = worst_rep(assessment)
+    return worst.side if worst is not None else None
 
 
 def _optional(notes: list[str], what: str, make: Callable[[], Any]) -> Any:
@@ -292,19 +316,17 @@ def _optional(notes: list[str], what: str, make: Callable[[], Any]) -> Any:
         return None
 
 
-def _key_frame_pngs(path: str | Path, landmarks: Any, analysis: Any) -> list[bytes]:
-    from hipcheck.reports.annotate import extract_key_frames
-    from hipcheck.reports.metrics import worst_rep
+def _key_frame_pngs(path: str | Path, landmarks: Any, analysis: Any) -> dict[str, bytes]:
+    """Return the bottom key frame of the worst rep of each stance side, as PNG by side."""
+    from hipcheck.reports.annotate import extract_key_frames, key_frame_reps
     from hipcheck.reports.report_html import image_png
 
     assessment = analysis.assessment
+    reps = key_frame_reps(assessment, per_side=True)
     frames = extract_key_frames(path, landmarks, assessment, per_side=True)
-    worst = worst_rep(assessment)
-    sides = list(dict.fromkeys(r.side for r in assessment.reps))
-    if worst is not None and worst.side in sides and len(frames) == len(sides):
-        first = sides.index(worst.side)  # the worst rep overall comes first
-        frames.insert(0, frames.pop(first))
-    return [image_png(f) for f in frames]
+    if len(frames) != len(reps):  # a frame could not be decoded: sides unknown
+        return {f"frame {i + 1}": image_png(f) for i, f in enumerate(frames)}
+    return {rep.side: image_png(f) for rep, f in zip(reps, frames, strict=True)}
 
 
 def _annotated_mp4(path: str | Path, analysis: Any, progress: ProgressFn | None) -> bytes:
@@ -321,34 +343,110 @@ def _annotated_mp4(path: str | Path, analysis: Any, progress: ProgressFn | None)
         return out.read_bytes()
 
 
-@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
-def cached_analysis(
-    digest: str, analysis_key: tuple[str, str, str, str], _path: str
-) -> StoredResult:
-    """Analyse the clip at ``_path`` (cached by its ``digest`` and the options).
+class ResultCache:
+    """A small thread-safe LRU of finished analyses, shared by the browser sessions.
 
-    ``_path`` is not part of the cache key (leading underscore): the same bytes under
-    another name or folder are the same clip. The progress bar is created inside this
-    function so that Streamlit can replay (and remove) it on a cache hit.
+    Keyed by the clip's SHA-256, the analysis options and the model choice; values are
+    plain :class:`StoredResult` data (callers get renamed copies, never the cached
+    object). It lives in this process's memory only: nothing is written to disk.
     """
-    from hipcheck.app.views import FrameProgress
 
-    bar = FrameProgress()
+    def __init__(self, max_entries: int = CACHE_ENTRIES) -> None:
+        self._items: OrderedDict[tuple[Any, ...], StoredResult] = OrderedDict()
+        self._lock = threading.Lock()
+        self.max_entries = max_entries
+
+    def get(self, key: tuple[Any, ...]) -> StoredResult | None:
+        """Return the cached result of ``key`` (None if absent)."""
+        with self._lock:
+            item = self._items.get(key)
+            if item is not None:
+                self._items.move_to_end(key)
+            return item
+
+    def put(self, key: tuple[Any, ...], value: StoredResult) -> None:
+        """Cache ``value`` under ``key`` (dropping the oldest entry when full)."""
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.max_entries:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        """Forget everything."""
+        with self._lock:
+            self._items.clear()
+
+
+@st.cache_resource(show_spinner=False)
+def result_cache() -> ResultCache:
+    """Return the process-wide :class:`ResultCache`."""
+    return ResultCache()
+
+
+def clear_cache() -> None:
+    """Forget every cached analysis."""
+    result_cache().clear()
+
+
+def model_argument(choice: str) -> str | None:
+    """Return the ``model`` argument of the analysis for a model choice of the page.
+
+    ``standard`` is the bundled BlazePose full model (None); ``high`` asks the pose
+    stage for its heavy model by name (``"heavy"``).
+    """
+    return MODEL_ARGUMENTS.get(choice)
+
+
+def model_problem(choice: str) -> str | None:
+    """Return why the chosen model cannot be used here (None when it can).
+
+    The hook for the heavy pose model: the pose stage's model registry
+    (``hipcheck.pose.models.resolve_model``, added by the pose work) says whether the
+    heavy model is installed; until that registry exists, "high accuracy" is reported
+    as not available. The page then analyses with the standard model and says so.
+    """
+    if model_argument(choice) is None:
+        return None
     try:
-        result = analyse_file(
-            _path,
-            config_from_key(analysis_key),
-            backend=backend_for_new_clip(),
-            progress=bar.phase,
-        )
-    finally:
-        bar.close()
-    result.digest = digest
-    return result
+        from hipcheck.pose import models
+    except ImportError:
+        return HEAVY_MISSING + " This version of hipcheck cannot use it yet."
+    resolve = getattr(models, "resolve_model", None)
+    if resolve is None:
+        return HEAVY_MISSING + " This version of hipcheck cannot use it yet."
+    try:
+        resolve(model_argument(choice))
+    except HipcheckError as exc:
+        return f"{HEAVY_MISSING} {exc.message} {exc.hint or ''}".strip()
+    return None
 
 
-def analyse_upload(name: str, data: bytes, options: Options) -> StoredResult:
+def analyse_upload(
+    name: str,
+    data: bytes,
+    options: Options,
+    *,
+    side: str | None = None,
+    model: str | None = None,
+    progress: Callable[[str], ProgressFn] | None = None,
+) -> StoredResult:
     """Analyse uploaded bytes (cached) and return the result named after the upload.
+
+    Parameters
+    ----------
+    name, data
+        The clip's file name and bytes.
+    options
+        The page's options (task, side, sex and markers change the analysis).
+    side
+        Stance side forced for this clip (two-clip sessions: left clip, right clip);
+        None: the options' side.
+    model
+        The pose model argument (None: the bundled model).
+    progress
+        ``progress(phase)`` returns the ``(done, total)`` callback of a phase
+        (``pose`` or ``draw``).
 
     Raises
     ------
@@ -357,12 +455,25 @@ def analyse_upload(name: str, data: bytes, options: Options) -> StoredResult:
     """
     suffix = check_video_name(name)
     digest = file_digest(data)
-    with temporary_copy(data, suffix) as path:
-        try:
-            result = cached_analysis(digest, options.analysis_key(), str(path))
-        except HipcheckError as exc:
-            raise _named(exc, str(path), name) from exc.__cause__
-    return rename(result, name)
+    key = options.analysis_key()
+    if side is not None:
+        key = (key[0], side, key[2], key[3])
+    cache_key = (digest, key, model)
+    cached = result_cache().get(cache_key)
+    if cached is None:
+        with temporary_copy(data, suffix) as path:
+            try:
+                cached = analyse_file(
+                    path,
+                    config_from_key(key),
+                    backend=backend_for_new_clip(model),
+                    progress=progress,
+                )
+            except HipcheckError as exc:
+                raise _named(exc, str(path), name) from exc.__cause__
+        cached.digest = digest
+        result_cache().put(cache_key, cached)
+    return rename(cached, name)
 
 
 def _named(error: HipcheckError, path: str, name: str) -> HipcheckError:
@@ -383,17 +494,135 @@ def rename(result: StoredResult, name: str) -> StoredResult:
         digest=result.digest,
         assessment=assessment,
         kinematics=result.kinematics,
-        key_frames=list(result.key_frames),
+        key_frames=dict(result.key_frames),
         video_mp4=result.video_mp4,
         notes=list(result.notes),
     )
 
 
+# --- what produced the results, and keeping them over a page reload ----------------------
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What a set of results was made from: the clip(s), analysis options, model choice.
+
+    ``clips`` holds ``(role, identity)`` pairs, role ``clip`` (one clip) or ``left`` /
+    ``right`` (a two-clip session); the identity is the clip's name and the SHA-256 of
+    its bytes (:func:`hipcheck.app.main.clip_identity`).
+    """
+
+    clips: tuple[tuple[str, str], ...]
+    analysis: tuple[str, str, str, str]
+    model: str
+
+    def changes_from(self, old: Inputs, *, clips_known: bool = True) -> list[str]:
+        """Return what differs from ``old`` in words (empty: the same inputs).
+
+        With ``clips_known=False`` (no clip is chosen now, e.g. after a page reload the
+        uploader is empty) the clips are not compared.
+        """
+        changed = []
+        if clips_known and self.clips != old.clips:
+            changed.append("clip")
+        labels = ("task", "standing leg", "sex", "skin markers")
+        changed += [
+            lab for lab, a, b in zip(labels, self.analysis, old.analysis, strict=True) if a != b
+        ]
+        if self.model != old.model:
+            changed.append("model")
+        return changed
+
+
+@dataclass
+class Run:
+    """One analysis job of the page: its inputs, the clips' results and the session.
+
+    Attributes
+    ----------
+    token
+        Random id of the run (in the page's URL, so a reload finds it again).
+    inputs
+        What produced the results.
+    results
+        ``role -> StoredResult`` (role ``clip``, or ``left`` and ``right``).
+    assessment
+        The assessment the page shows (``Assessment.to_dict()``): the clip's, or for two
+        clips the two combined (each side from its own clip).
+    sources
+        Stance side -> the clip it came from.
+    options
+        The options of the page when it ran (restored after a reload).
+    meta
+        The session details (person, date, tested sides, notes) when it ran.
+    model_note
+        Set when the chosen model could not be used (what was used instead and why).
+    saved_session
+        History session id once saved.
+    """
+
+    token: str
+    inputs: Inputs
+    results: dict[str, StoredResult]
+    assessment: dict[str, Any]
+    sources: dict[str, str]
+    options: Options
+    meta: Any = None
+    model_note: str | None = None
+    saved_session: int | None = None
+
+    def to_assessment(self) -> Assessment:
+        """Return the shown assessment (validated)."""
+        return Assessment.from_dict(self.assessment)
+
+    @property
+    def title(self) -> str:
+        """The clip name(s) for headings."""
+        return " + ".join(r.name for r in self.results.values())
+
+
+class RunStore:
+    """Runs kept in this process's memory by token, so a page reload can show them again.
+
+    Bounded (oldest dropped first); nothing is written to disk, and a restart of the
+    app forgets them all.
+    """
+
+    def __init__(self, max_entries: int = RUNS_KEPT) -> None:
+        self._items: OrderedDict[str, Run] = OrderedDict()
+        self._lock = threading.Lock()
+        self.max_entries = max_entries
+
+    def get(self, token: str) -> Run | None:
+        """Return the run of ``token`` (None if unknown or dropped)."""
+        with self._lock:
+            return self._items.get(token)
+
+    def put(self, run: Run) -> None:
+        """Keep ``run`` (dropping the oldest run when full)."""
+        with self._lock:
+            self._items[run.token] = run
+            self._items.move_to_end(run.token)
+            while len(self._items) > self.max_entries:
+                self._items.popitem(last=False)
+
+
+@st.cache_resource(show_spinner=False)
+def run_store() -> RunStore:
+    """Return the process-wide :class:`RunStore`."""
+    return RunStore()
+
+
+def new_token() -> str:
+    """Return a random, unguessable run token."""
+    return secrets.token_urlsafe(16)
+
+
 # --- derived views of a result ---------------------------------------------------------
 
 
-def with_program(result: StoredResult, options: Options) -> Assessment:
-    """Return the result's assessment with the program rebuilt for the user's options.
+def with_program(assessment: Assessment, options: Options) -> Assessment:
+    """Return the assessment with the program rebuilt for the user's options.
 
     The program depends on the equipment, level and hip pain, which do not change the
     analysis; rebuilding it from the findings takes milliseconds. If the program module
@@ -401,7 +630,6 @@ def with_program(result: StoredResult, options: Options) -> Assessment:
     """
     from hipcheck.program import ProgramInputError, attach_program
 
-    assessment = result.to_assessment()
     try:
         return attach_program(assessment, options.program_context())
     except ProgramInputError:
@@ -413,7 +641,9 @@ def key_frame_images(result: StoredResult) -> list[np.ndarray]:
     """Decode the stored key frames to RGB arrays (for the reports)."""
     from PIL import Image
 
-    return [np.asarray(Image.open(io.BytesIO(png)).convert("RGB")) for png in result.key_frames]
+    return [
+        np.asarray(Image.open(io.BytesIO(png)).convert("RGB")) for png in result.key_frames.values()
+    ]
 
 
 def assessment_json(assessment: Assessment) -> str:
@@ -430,9 +660,50 @@ def reps_csv(assessment: Assessment) -> str:
     return text(assessment)
 
 
-def report_bytes(result: StoredResult, assessment: Assessment, fmt: str) -> bytes:
-    """Return the clinician report (``html`` or ``pdf``) for a result."""
+def report_document(
+    assessment: Assessment,
+    fmt: str,
+    *,
+    kinematics: pd.DataFrame | None = None,
+    key_frames: list[np.ndarray] | None = None,
+    patient_id: str | None = None,
+    session_date: str | None = None,
+) -> bytes:
+    """Return a clinician report (``html`` or ``pdf``) as bytes: the app's one call site.
+
+    The report carries the person's id and the session date when given; the protocol
+    comes with the task.
+    """
     from hipcheck.reports import ReportOptions, render_report_bytes
 
-    options = ReportOptions(kinematics=result.kinematics, key_frames=key_frame_images(result))
+    options = ReportOptions(
+        kinematics=kinematics,
+        key_frames=key_frames or [],
+        patient_id=patient_id or None,
+        session_date=session_date or None,
+    )
     return render_report_bytes(assessment, fmt, options)
+
+
+def report_bytes(
+    run: Run,
+    assessment: Assessment,
+    fmt: str,
+    *,
+    patient_id: str | None = None,
+    session_date: str | None = None,
+) -> bytes:
+    """Return the clinician report (``html`` or ``pdf``) of a run.
+
+    Key frames come from every clip of the run; the time series only for one clip (the
+    plot shows one clip's time line).
+    """
+    results = list(run.results.values())
+    return report_document(
+        assessment,
+        fmt,
+        kinematics=results[0].kinematics if len(results) == 1 else None,
+        key_frames=[img for r in results for img in key_frame_images(r)],
+        patient_id=patient_id,
+        session_date=session_date,
+    )

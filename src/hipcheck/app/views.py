@@ -1,26 +1,29 @@
-"""Rendering: a stored result, errors and progress, as Streamlit elements.
+"""Rendering: a run's results, the program, downloads and errors, as Streamlit elements.
 
-The page content is a function of a :class:`hipcheck.app.state.StoredResult` and the
-user's options (:func:`render_results`), so it can be tested without running the pose
-model. The words come from :func:`hipcheck.reports.tables.build_report`, the same
-content the HTML and PDF reports lay out, plus the card texts built here by small pure
-functions (:func:`metric_cards`, :func:`progress_text`).
+The page content is a function of a :class:`hipcheck.app.state.Run` and the user's
+options, so it can be tested without running the pose model. The words come from
+:func:`hipcheck.reports.tables.build_report` (the content the HTML and PDF reports lay
+out), :mod:`hipcheck.app.sides` (left vs right) and :mod:`hipcheck.app.markup` (tables
+and figures as accessible HTML: ratings as words in badges, alt texts, no values
+marked up as headings).
+
+Import direction: ``views`` imports ``state`` (never the reverse), so the two modules
+have no import cycle.
 """
 
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
+from html import escape
 from typing import Any
 
-import pandas as pd
 import streamlit as st
 
-from hipcheck.app import guide
-from hipcheck.app.state import Options, StoredResult
+from hipcheck.app import guide, markup, sides
+from hipcheck.app.session import SessionMeta, untested_planned
+from hipcheck.app.state import Options, Run, StoredResult
 from hipcheck.errors import HipcheckError
 from hipcheck.metrics import spec
 from hipcheck.model import Assessment, MetricSummary
@@ -28,77 +31,36 @@ from hipcheck.reports.tables import Report, build_report
 
 logger = logging.getLogger(__name__)
 
-#: Streamlit markdown colour per rating
-RATING_MD_COLOURS: dict[str, str] = {"good": "green", "fair": "orange", "poor": "red"}
-#: light cell backgrounds of the rep table per rating
-RATING_CELL_CSS: dict[str, str] = {
-    "good": "background-color: #e8f5e9",
-    "fair": "background-color: #fff3e0",
-    "poor": "background-color: #ffebee",
-}
 JSON = "application/json"
-NO_FINDINGS = "No findings that call for a corrective program."
+NO_FINDINGS = "None of the rated measures is in the fair or poor range."
 SIDE_TITLES: dict[str, str] = {
     "left": "Standing on the left leg",
     "right": "Standing on the right leg",
     "both": "Both legs",
 }
+ROLE_TITLES: dict[str, str] = {"clip": "Clip", "left": "Left-leg clip", "right": "Right-leg clip"}
+STALE_TITLE = "Options changed: analyse again."
 
 
-# --- progress ---------------------------------------------------------------------------
+def inject_css() -> None:
+    """Add the page's stylesheet (tables, badges, figures; light and dark themes)."""
+    st.html(markup.CSS)
 
 
-def format_duration(seconds: float) -> str:
-    """Return ``seconds`` as ``"12 s"`` or ``"2 min 05 s"``."""
-    seconds = max(0, round(seconds))
-    if seconds < 60:
-        return f"{seconds} s"
-    return f"{seconds // 60} min {seconds % 60:02d} s"
+def scroll_here() -> None:
+    """Scroll the page so that this point is in view (a zero-height script frame).
 
-
-def progress_text(label: str, done: int, total: int | None, elapsed_s: float) -> str:
-    """Return the progress line: frames done (of total) and the estimated time left."""
-    if not total:
-        return f"{label}: frame {done}"
-    text = f"{label}: frame {done} of {total}"
-    if 0 < done < total and elapsed_s > 0.5:
-        left = elapsed_s / done * (total - done)
-        text += f", about {format_duration(left)} left"
-    return text
-
-
-class FrameProgress:
-    """A progress bar for frame-by-frame work, updated from the script thread.
-
-    Each phase (finding the pose, drawing the video) gets its own callback from
-    :meth:`phase`; updates are throttled so a long clip sends few messages.
+    Used above the progress bar when *Analyse* is pressed and above the results when
+    they arrive, so neither appears below the fold unseen.
     """
-
-    def __init__(self, min_interval_s: float = 0.2) -> None:
-        self._bar = st.progress(0.0, text="Opening the video...")
-        self._min_interval_s = min_interval_s
-
-    def phase(self, label: str) -> Callable[[int, int | None], None]:
-        """Return the ``(frames_done, frames_total)`` callback of one phase."""
-        started = time.perf_counter()
-        last = [float("-inf")]
-
-        def update(done: int, total: int | None) -> None:
-            now = time.perf_counter()
-            if now - last[0] < self._min_interval_s and done != total:
-                return
-            last[0] = now
-            fraction = min(done / total, 1.0) if total else 0.0
-            self._bar.progress(fraction, text=progress_text(label, done, total, now - started))
-
-        return update
-
-    def close(self) -> None:
-        """Remove the bar."""
-        self._bar.empty()
+    st.iframe(
+        "<script>window.frameElement && window.frameElement.scrollIntoView("
+        "{block: 'start', behavior: 'smooth'});</script>",
+        height=1,
+    )
 
 
-# --- errors -----------------------------------------------------------------------------
+# --- errors and stale results -----------------------------------------------------------
 
 
 def render_error(error: HipcheckError) -> None:
@@ -114,19 +76,107 @@ def render_unexpected_error() -> None:
     st.error(guide.UNEXPECTED_ERROR)
 
 
-# --- summary cards ----------------------------------------------------------------------
+def stale_text(run: Run, changes: list[str]) -> str:
+    """Return the banner shown instead of results made with other inputs."""
+    what = ", ".join(changes)
+    return (
+        f"**{STALE_TITLE}** The {what} changed since the last analysis "
+        f"({run.title}), so its results are hidden: they would not match what is "
+        "chosen now. Press **Analyse** to analyse with the current choices."
+    )
+
+
+def render_stale(run: Run, changes: list[str]) -> None:
+    """Show that the shown options differ from the results' (and hide the results)."""
+    st.warning(stale_text(run, changes))
+
+
+# --- overview ---------------------------------------------------------------------------
+
+
+def rep_count_text(assessment: Assessment) -> str:
+    """Return e.g. ``10 repetitions (5 left, 5 right)``."""
+    n = len(assessment.reps)
+    side_list = [r.side for r in assessment.reps]
+    parts = [f"{side_list.count(s)} {s}" for s in ("left", "right", "both") if s in side_list]
+    text = f"{n} repetition{'s' if n != 1 else ''}"
+    return text + (f" ({', '.join(parts)})" if len(parts) > 1 else "")
+
+
+def overview_html(run: Run, assessment: Assessment, report: Report) -> str:
+    """Return the headline as HTML: task, repetitions and the overall rating in words."""
+    overall = assessment.overall_rating
+    rating = (
+        markup.badge(f"overall {overall}", overall) if overall else markup.badge("not rated", None)
+    )
+    return (
+        f"<p><strong>{escape(report.task)}</strong> · "
+        f"<strong>{escape(rep_count_text(assessment))}</strong> {rating}</p>"
+    )
+
+
+def render_overview(run: Run, assessment: Assessment, report: Report, meta: SessionMeta) -> None:
+    """Draw the headline: clip(s), task, rep count, rating, notes and coverage."""
+    st.header("Results")
+    for role, result in run.results.items():
+        st.caption(f"{ROLE_TITLES.get(role, role)}: {result.name}")
+    st.html(overview_html(run, assessment, report))
+    if run.model_note:
+        st.info(run.model_note)
+    for note in report.quality_notes:
+        st.warning(note)
+    for result in run.results.values():
+        for note in result.notes:
+            st.info(note)
+    missing = untested_planned(meta, assessment)
+    if missing and assessment.coverage.rated:
+        legs = " and ".join(missing)
+        st.warning(
+            f"The session was to test the {legs} leg, but the clip has no repetition "
+            f"standing on it."
+        )
+
+
+def render_not_measured(assessment: Assessment, report: Report) -> None:
+    """When nothing was measured: what, why, and what to film instead (nothing else)."""
+    st.subheader("Nothing could be measured")
+    st.warning(report.coverage or "No metric could be measured in this clip.")
+    reasons = sorted(
+        {f"{spec(n.metric).label} ({n.side}): {n.reason}" for n in assessment.coverage.not_measured}
+    )
+    if reasons:
+        st.markdown("**Not measured, and why**\n\n" + "\n".join(f"- {r}" for r in reasons))
+    st.info(f"**What to film instead:** {report.advice or guide.FILMING_FIX}")
+    st.caption("No findings, ratings or exercise program are given without a measurement.")
+
+
+def render_findings(report: Report) -> None:
+    """Draw the findings with their severity as a word in a badge."""
+    st.subheader("Findings")
+    st.caption(report.coverage)
+    if not report.findings:
+        st.markdown(NO_FINDINGS)
+        return
+    items = "".join(
+        f"<li>{markup.badge(f.severity_text, f.severity)} {escape(f.summary)}</li>"
+        for f in report.findings
+    )
+    st.html(f"<ul>{items}</ul>")
+
+
+# --- summary per side (double-leg squats; the left-vs-right view covers single legs) ----
 
 
 @dataclass(frozen=True)
 class Card:
-    """One summary card: a metric of one stance side, in words."""
+    """One metric of one stance side (and limb), in words: the page's summary entry."""
 
     title: str
     value: str
     status: str
     rating: str | None = None
     badge: str = ""
-    lines: list[str] = field(default_factory=list)
+    lines: tuple[str, ...] = ()
 
 
 def bands_text(metric: str, sex: str | None) -> str:
@@ -147,28 +197,23 @@ def bands_text(metric: str, sex: str | None) -> str:
 
 
 def card_for(s: MetricSummary, sex: str | None) -> Card:
-    """Return the card of one per-leg summary of the assessment."""
+    """Return the summary entry of one per-side summary of the assessment."""
     m = spec(s.metric)
     title = m.label + (f", {s.limb} knee" if s.side == "both" and s.limb != "both" else "")
     if s.status == "not_measurable" or s.mean is None:
         reason = s.reason or "It could not be measured in this clip."
-        lines = [reason, guide.FILMING_FIX, m.explanation]
-        return Card(title, "not measurable", "not_measurable", badge="not measurable", lines=lines)
-    spread = f" (SD {m.format(s.sd, signed=False)})" if s.sd is not None else ""
-    over = f"Mean over {s.n} repetition{'s' if s.n != 1 else ''}{spread}."
+        return Card(title, "not measurable", "not_measurable", None, "", (reason,))
     if s.status == "indicative":
         reason = s.reason or "This value is not validated."
-        lines = [m.explanation, over, reason]
-        return Card(title, f"~{m.format(s.mean)}", "indicative", badge="indicative, not rated",
-                    lines=lines)  # fmt: skip
-    lines = [m.explanation, over]
+        return Card(title, f"~{m.format(s.mean)}", "indicative", None, "indicative", (reason,))
+    lines: tuple[str, ...] = ()
     if s.rating in guide.RATING_MEANINGS:
-        lines.append(f"{guide.RATING_MEANINGS[s.rating]} Bands: {bands_text(s.metric, sex)}.")
+        lines = (f"{guide.RATING_MEANINGS[s.rating]} Bands: {bands_text(s.metric, sex)}.",)
     return Card(title, m.format(s.mean), "measured", s.rating, s.rating or "not rated", lines)
 
 
 def metric_cards(assessment: Assessment) -> list[tuple[str, list[Card]]]:
-    """Return ``(side title, cards)`` per stance side, metrics in display order."""
+    """Return ``(side title, entries)`` per stance side, metrics in display order."""
     out = []
     for side in assessment.sides():
         entries = [s for s in assessment.summary if s.side == side]
@@ -179,93 +224,146 @@ def metric_cards(assessment: Assessment) -> list[tuple[str, list[Card]]]:
     return out
 
 
-def badge_markdown(card: Card) -> str:
-    """Return the card's status badge as Streamlit markdown."""
-    colour = RATING_MD_COLOURS.get(card.rating or "", "gray")
-    return f":{colour}-badge[{card.badge}]"
-
-
-def render_card(card: Card) -> None:
-    """Draw one summary card."""
-    colour = RATING_MD_COLOURS.get(card.rating or "", "gray")
-    with st.container(border=True):
-        st.markdown(f"**{card.title}**")
-        value = f":{colour}[{card.value}]" if card.status != "not_measurable" else card.value
-        st.markdown(f"#### {value}")
-        st.markdown(badge_markdown(card))
-        for line in card.lines:
-            if line:
-                st.caption(line)
-
-
-def render_cards(assessment: Assessment) -> None:
-    """Draw the summary cards, one row per stance side."""
+def summary_html(assessment: Assessment) -> str:
+    """Return the per-side summary as tables: measure, mean, rating (word), meaning."""
+    parts = []
     for title, cards in metric_cards(assessment):
-        st.markdown(f"##### {title}")
-        columns = st.columns(max(len(cards), 1))
-        for column, card in zip(columns, cards, strict=False):
-            with column:
-                render_card(card)
+        rows = [
+            [
+                escape(c.title),
+                markup.value_cell(c.value, "", c.rating, c.badge),
+                escape(" ".join(c.lines)),
+            ]
+            for c in cards
+        ]
+        parts.append(markup.table(["Measure", "Mean", "What it means"], rows, caption=title))
+    return "".join(parts)
 
 
-# --- overview, table, plots, images -----------------------------------------------------
+# --- left vs right ----------------------------------------------------------------------
 
 
-def rep_count_text(assessment: Assessment) -> str:
-    """Return e.g. ``10 repetitions (5 left, 5 right)``."""
-    n = len(assessment.reps)
-    sides = [r.side for r in assessment.reps]
-    parts = [f"{sides.count(s)} {s}" for s in ("left", "right", "both") if s in sides]
-    text = f"{n} repetition{'s' if n != 1 else ''}"
-    return text + (f" ({', '.join(parts)})" if len(parts) > 1 else "")
+def side_table_html(assessment: Assessment) -> str:
+    """Return the left-vs-right table: per metric both legs, the difference and its meaning."""
+    rows, classes = [], []
+    for row in sides.side_rows(assessment):
+        cells = [escape(row.label)]
+        for cell in (row.left, row.right):
+            cells.append(
+                markup.value_cell(cell.text.split(" (")[0], "", cell.rating, _cell_word(cell))
+            )
+        diff = escape(row.difference)
+        if row.asymmetry_rating:
+            diff += " " + markup.badge(row.asymmetry_rating, row.asymmetry_rating)
+        cells += [diff, escape(row.meaning)]
+        rows.append(cells)
+        classes.append("")
+    columns = ["Measure", "Left leg", "Right leg", "Difference (L - R)", "What it means"]
+    return markup.responsive_table(
+        columns,
+        rows,
+        key_columns=[0, 1, 2, 3],
+        caption="Left vs right: mean over each leg's repetitions",
+        more_label="Show what the differences mean",
+    )
 
 
-def render_overview(result: StoredResult, assessment: Assessment, report: Report) -> None:
-    """Draw the headline: clip, task, rep count, overall rating, findings, quality notes."""
-    st.header(f"Results: {result.name}")
-    overall = assessment.overall_rating
-    badge = f":{RATING_MD_COLOURS[overall]}-badge[overall {overall}]" if overall else ""
-    st.markdown(f"**{report.task}** · **{rep_count_text(assessment)}** {badge}")
-    facts = dict(report.header).get("Video")
-    if facts:
-        st.caption(f"Video: {facts}")
-    for note in report.quality_notes:
-        st.warning(note)
-    for note in result.notes:
-        st.info(note)
-    if not assessment.coverage.rated:
-        st.warning(f"Not measured: {report.coverage}")
-        if report.advice:
-            st.info(f"What to film: {report.advice}")
-        return
-    st.markdown("**Findings**")
-    st.caption(report.coverage)
-    if not report.findings:
-        st.success(NO_FINDINGS)
-    for finding in report.findings:
-        colour = RATING_MD_COLOURS.get(finding.severity or "", "gray")
-        st.markdown(f"- :{colour}-badge[{finding.severity_text}] {finding.summary}")
+def _cell_word(cell: sides.SideCell) -> str:
+    if cell.status == "measured":
+        return cell.rating or "not rated"
+    if cell.status == "indicative":
+        return "indicative"
+    return ""
 
 
-def rep_table_frame(report: Report) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Return the rep table as display text and a same-shaped table of ratings."""
+def render_sides(run: Run, assessment: Assessment) -> None:
+    """Draw the left-vs-right view: table, asymmetry plot, the two bottom key frames."""
+    from hipcheck.reports.plots import figure_to_png, plot_asymmetry
+
+    st.subheader("Left vs right")
+    if run.sources:
+        st.caption(" · ".join(f"{SIDE_TITLES[s]}: from {name}" for s, name in run.sources.items()))
+    st.html(side_table_html(assessment))
+    if not sides.has_both_sides(assessment):
+        tested = ", ".join(s for s in assessment.sides() if s in sides.SIDES) or "no leg"
+        st.caption(f"Only one leg was tested ({tested}): the legs cannot be compared.")
+    left, right = st.columns([3, 2])
+    with left:
+        fig = plot_asymmetry(assessment, sex=assessment.sex, width_in=4.4)
+        alt = "Bar chart of the mean of each measure for the left and the right leg. " + " ".join(
+            f"{r.label}: left {r.left.text}, right {r.right.text}."
+            for r in sides.side_rows(assessment)
+        )
+        st.html(
+            markup.figure(
+                figure_to_png(fig, dpi=150),
+                alt,
+                "Mean per leg (bars, with the SD); hatched grey = indicative, not rated; "
+                "coloured ticks = the fair and poor thresholds.",
+            )
+        )
+    with right:
+        frames = _side_frames(run)
+        if frames:
+            st.html(markup.figures_row(frames))
+        else:
+            st.caption("No key frames for this session.")
+
+
+def _side_frames(run: Run) -> list[tuple[bytes, str, str]]:
+    """Return the bottom key frame of each leg, left first, with alt text and source clip."""
+    out = []
+    for side in ("left", "right", "both"):
+        for role, result in run.results.items():
+            png = result.key_frames.get(side)
+            if png is None or (role in ("left", "right") and role != side):
+                continue
+            title = SIDE_TITLES[side]
+            alt = (
+                f"Video frame at the deepest point of the worst repetition, {title.lower()}, "
+                "with the skeleton and the measured angles drawn on it."
+            )
+            out.append((png, alt, f"{title}: deepest point of the worst rep ({result.name})"))
+            break
+    return out
+
+
+# --- rep table, plots, video ------------------------------------------------------------
+
+
+def rep_table_html(report: Report) -> str:
+    """Return the per-rep table: values with rating words; key columns only on a phone."""
     columns = ["Rep", "Side", "Depth", *report.columns, "Notes"]
-    text, ratings = [], []
+    rows, classes = [], []
     for row in report.rows:
-        cells = [f"{c.text} {c.sub}".strip() for c in row.cells]
-        text.append([row.label, row.side, row.depth, *cells, row.quality])
-        ratings.append([None, None, None, *[c.rating for c in row.cells], None])
-    return pd.DataFrame(text, columns=columns), pd.DataFrame(ratings, columns=columns)
+        cells = [escape(row.label), escape(row.side), escape(row.depth)]
+        for c in row.cells:
+            if c.status == "measured" and c.rating:
+                cells.append(markup.value_cell(c.text, c.sub, c.rating, c.rating))
+            elif c.status == "indicative":
+                cells.append(markup.value_cell(c.text, c.sub, None, "indicative"))
+            elif c.status == "not_measurable":
+                cells.append(markup.value_cell("not measurable", c.sub))
+            else:
+                cells.append(markup.value_cell(c.text, c.sub))
+        cells.append(escape(row.quality))
+        rows.append(cells)
+        classes.append("hc-mean" if row.is_mean else "")
+    key = [0, 1, *range(3, 3 + len(report.columns))]
+    return markup.responsive_table(
+        columns,
+        rows,
+        key_columns=key,
+        caption="Repetitions",
+        row_classes=classes,
+        more_label="All columns (depth, notes)",
+    )
 
 
 def render_rep_table(report: Report) -> None:
-    """Draw the per-rep table, cells coloured by rating."""
+    """Draw the per-rep table."""
     st.subheader("Repetitions")
-    text, ratings = rep_table_frame(report)
-    styled = text.style.apply(
-        lambda _df: ratings.map(lambda r: RATING_CELL_CSS.get(r or "", "")), axis=None
-    )
-    st.dataframe(styled, hide_index=True, width="stretch")
+    st.html(rep_table_html(report))
     st.caption(
         "Values at the deepest point of each repetition, relative to standing still "
         "(absolute value in brackets). ~ marks indicative values, which are not rated."
@@ -274,62 +372,99 @@ def render_rep_table(report: Report) -> None:
         st.caption(note)
 
 
-def render_plot(result: StoredResult, assessment: Assessment) -> None:
-    """Draw the time series of pelvic drop, FPPA and trunk lean."""
+def render_plot(result: StoredResult, assessment: Assessment, title: str = "") -> None:
+    """Draw the time series of pelvic drop, FPPA and trunk lean (one column, phone-wide)."""
     from hipcheck.reports.plots import figure_to_png, plot_timeseries
 
-    st.subheader("Over time")
     if result.kinematics is None or not len(result.kinematics):
-        st.info("No per-frame data to plot.")
+        st.caption("No per-frame data to plot.")
         return
-    sex = assessment.sex
-    fig = plot_timeseries(result.kinematics, assessment, sex=sex)
-    st.image(
-        figure_to_png(fig, dpi=110),
-        caption="Repetitions shaded; coloured bands: good / fair / poor; dots: each rep's "
-        "deepest point, coloured by its rating.",
+    # narrow in inches, high in dpi: the text stays readable when a phone scales it down
+    fig = plot_timeseries(
+        result.kinematics, assessment, sex=assessment.sex, width_in=5.4, panel_height_in=1.7
+    )
+    alt = (
+        f"Line plots over time{title}: pelvic drop, knee valgus (FPPA, left and right knee) "
+        f"and trunk lean, with the {len(assessment.reps)} repetitions shaded and each "
+        "repetition's deepest point marked."
+    )
+    st.html(
+        markup.figure(
+            figure_to_png(fig, dpi=150),
+            alt,
+            "Repetitions shaded; coloured bands: good / fair / poor; dots: each rep's "
+            "deepest point, coloured by its rating.",
+        )
     )
 
 
-def render_media(result: StoredResult) -> None:
-    """Draw the key frame(s) of the worst repetition and the annotated video."""
-    st.subheader("Key frame and annotated video")
-    left, right = st.columns(2)
-    with left:
-        if result.key_frames:
-            st.image(
-                result.key_frames[0],
-                caption="Deepest point of the worst repetition, with skeleton and angles.",
-            )
-            for png in result.key_frames[1:]:
-                st.image(png, caption="Deepest point of the worst repetition, other side.")
-        else:
-            st.info("No key frame for this clip.")
-    with right:
-        if result.video_mp4:
-            st.video(result.video_mp4, format="video/mp4")
-            st.caption("Skeleton, live angles and the repetition counter drawn on the clip.")
-        else:
-            st.info("No annotated video for this clip.")
+def render_over_time(run: Run, assessment: Assessment) -> None:
+    """Draw the time series of each clip (a clip's own reps only)."""
+    st.subheader("Over time")
+    for role, result in run.results.items():
+        own = result.to_assessment()
+        if len(run.results) > 1:
+            st.markdown(f"**{ROLE_TITLES.get(role, role)}: {result.name}**")
+        left, _right = st.columns([2, 1])
+        with left:
+            render_plot(result, own, title=f" of {result.name}")
 
 
-# --- program and safety -----------------------------------------------------------------
+def render_videos(run: Run) -> None:
+    """Return the annotated video(s), folded away (they are long on a phone)."""
+    with st.expander("Annotated video" + ("s" if len(run.results) > 1 else "")):
+        for role, result in run.results.items():
+            if result.video_mp4:
+                st.caption(f"{ROLE_TITLES.get(role, role)}: {result.name}")
+                st.video(result.video_mp4, format="video/mp4")
+            else:
+                st.caption(f"No annotated video for {result.name}.")
+        st.caption("Skeleton, live angles and the repetition counter drawn on the clip.")
 
 
-def render_program(report: Report) -> None:
-    """Draw the exercise program as cards per phase."""
-    st.subheader("Exercise program")
+def render_results(run: Run, assessment: Assessment, meta: SessionMeta) -> Report:
+    """Draw everything measured about one run (not the program; see the page order).
+
+    Returns the report content (reused for the program and downloads).
+    """
+    report = build_report(assessment)
+    render_overview(run, assessment, report, meta)
+    if not assessment.coverage.rated:
+        render_not_measured(assessment, report)
+        return report
+    render_findings(report)
+    if any(s in sides.SIDES for s in assessment.sides()):
+        render_sides(run, assessment)
+    if "both" in assessment.sides():
+        st.subheader("Summary")
+        st.html(summary_html(assessment))
+    render_rep_table(report)
+    render_over_time(run, assessment)
+    render_videos(run)
+    return report
+
+
+# --- program ----------------------------------------------------------------------------
+
+
+def render_program(report: Report, par_q_yes: bool) -> None:
+    """Draw the exercise program as cards per phase (after the safety screen)."""
+    if par_q_yes:
+        st.warning(
+            "You answered yes to a screening question: get medical clearance before "
+            "starting this program."
+        )
     if not report.phases:
-        st.info("No exercise program for this clip.")
+        st.info(report.program_note or "No exercise program for this clip.")
         return
     for phase in report.phases:
-        st.markdown(f"##### {phase.title}")
+        st.markdown(f"**{phase.title}**")
         if phase.goal:
             st.caption(phase.goal)
         columns = st.columns(2)
         for i, item in enumerate(phase.items):
             with columns[i % 2], st.container(border=True):
-                side = f" :blue-badge[{item.side} side]" if item.side else ""
+                side = f" · {item.side} side" if item.side else ""
                 st.markdown(f"**{item.name}**{side}")
                 st.markdown(f"*{item.dosage}*")
                 if item.cues:
@@ -343,68 +478,53 @@ def render_program(report: Report) -> None:
     if report.program_notes:
         with st.expander("How to progress, and when to re-test"):
             st.markdown("\n".join(f"- {note}" for note in report.program_notes))
-
-
-def main_disclaimer(report: Report, assessment: Assessment) -> str:
-    """Return the one disclaimer the page shows (the reports' texts overlap)."""
-    return assessment.disclaimer or report.disclaimer
-
-
-def render_safety(report: Report, assessment: Assessment) -> None:
-    """Draw the red flags, the screening questions and the disclaimer."""
-    st.subheader("Safety")
-    flags = "\n".join(f"- {flag}" for flag in report.red_flags)
-    st.warning(f"**{report.red_flags_title}**\n\n{flags}")
-    if report.screening:
-        screening = "\n".join(f"- {q}" for q in report.screening)
-        st.info(f"**{report.screening_title}**\n\n{screening}")
-    for note in report.safety_notes:
-        st.caption(note)
-    st.info(main_disclaimer(report, assessment))
+    stop = [n for n in report.safety_notes if n]
+    if stop:
+        st.caption(" ".join(stop))
 
 
 # --- downloads --------------------------------------------------------------------------
 
 
-def render_downloads(result: StoredResult, assessment: Assessment) -> None:
-    """Draw the download buttons: data files, annotated video, reports."""
+def render_downloads(run: Run, assessment: Assessment, meta: SessionMeta) -> None:
+    """Draw the download buttons: data files, annotated video(s), reports."""
     from hipcheck.app import state
 
     st.subheader("Downloads")
-    stem = result.name.rsplit(".", 1)[0] or "clip"
+    first = next(iter(run.results.values()))
+    stem = first.name.rsplit(".", 1)[0] or "clip"
+    if meta.person_id:
+        stem = f"{_safe(meta.person_id)}_{meta.date.isoformat()}_{stem}"
     buttons: list[tuple[str, Any, str, str]] = [
-        ("assessment.json", state.assessment_json(assessment), "assessment.json", JSON),
-        ("reps.csv", state.reps_csv(assessment), "reps.csv", "text/csv"),
+        ("assessment.json", state.assessment_json(assessment), f"{stem}_assessment.json", JSON),
+        ("reps.csv", state.reps_csv(assessment), f"{stem}_reps.csv", "text/csv"),
     ]
-    if result.video_mp4:
-        buttons.append(("Annotated video", result.video_mp4, f"{stem}_annotated.mp4", "video/mp4"))
+    for role, result in run.results.items():
+        if result.video_mp4:
+            label = "Annotated video" + (f" ({role})" if role != "clip" else "")
+            name = result.name.rsplit(".", 1)[0]
+            buttons.append((label, result.video_mp4, f"{name}_annotated.mp4", "video/mp4"))
+    kw = {"patient_id": meta.person_id, "session_date": meta.date.isoformat()}
     for fmt, mime in (("pdf", "application/pdf"), ("html", "text/html")):
-        make = partial(state.report_bytes, result, assessment, fmt)
+        make = partial(state.report_bytes, run, assessment, fmt, **kw)
         buttons.append((f"Report ({fmt.upper()})", make, f"{stem}_report.{fmt}", mime))
-    columns = st.columns(len(buttons))
-    for column, (label, data, file_name, mime) in zip(columns, buttons, strict=True):
-        with column:
+    columns = st.columns(3)
+    for i, (label, data, file_name, mime) in enumerate(buttons):
+        with columns[i % 3]:
             st.download_button(
                 label, data, file_name=file_name, mime=mime, on_click="ignore", width="stretch"
             )
+    if meta.person_id:
+        st.caption(f"Reports carry {meta.person_id}, {meta.date.isoformat()} and the protocol.")
 
 
-def render_results(result: StoredResult, options: Options) -> None:
-    """Draw everything about one analysed clip.
+def _safe(text: str) -> str:
+    """Return a file-name-safe version of an identifier."""
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in text)[:40] or "person"
 
-    The program is rebuilt for the current equipment, level and hip-pain options; the
-    numbers come from the stored analysis.
-    """
+
+def program_assessment(run: Run, options: Options) -> Assessment:
+    """Return the run's assessment with the program for the current program options."""
     from hipcheck.app.state import with_program
 
-    assessment = with_program(result, options)
-    report = build_report(assessment)
-    render_overview(result, assessment, report)
-    if assessment.reps:
-        render_cards(assessment)
-        render_rep_table(report)
-    render_plot(result, assessment)
-    render_media(result)
-    render_program(report)
-    render_safety(report, assessment)
-    render_downloads(result, assessment)
+    return with_program(run.to_assessment(), options)
