@@ -72,6 +72,7 @@ from hipcheck.online import (
     foot_y,
     sample_measures,
 )
+from hipcheck.plausibility import FPPA_MAX_KNEE_FLEXION
 from hipcheck.reps import (
     FOOT_LIFT_MIN,
     FOOT_LOWER_MIN,
@@ -547,13 +548,22 @@ class OnlineProcessor:
             v = v - lv.get(col, 0.0)
             return v if np.isfinite(v) else None
 
+        def fppa(limb: str) -> float | None:
+            # As offline (hipcheck.plausibility): FPPA only within the knee-flexion range
+            # the 2D angle is valid in, judged by the stance leg's shortening.
+            base = lv.get(f"{limb}_leg_length_px", float("nan"))
+            shortening = 1.0 - float(m[f"{limb}_leg_length_px"]) / base if base > 0 else 0.0
+            if np.isfinite(shortening) and shortening > FPPA_MAX_KNEE_FLEXION:
+                return None
+            return rel(f"fppa_{limb}_deg")
+
         if side in ("left", "right"):
             return {
-                f"fppa_{side}": rel(f"fppa_{side}_deg"),
+                f"fppa_{side}": fppa(side),
                 "trunk_lean": rel(f"trunk_lean_{side}_deg"),
                 "pelvic_drop": rel(f"pelvic_drop_{side}_deg"),
             }
-        out = {"fppa_left": rel("fppa_left_deg"), "fppa_right": rel("fppa_right_deg")}
+        out = {"fppa_left": fppa("left"), "fppa_right": fppa("right")}
         # No stance side: magnitudes, as the offline double-leg metrics.
         for key in ("trunk_lean", "pelvic_drop"):
             v = rel(f"{key}_left_deg")

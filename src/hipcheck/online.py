@@ -78,6 +78,8 @@ def sample_measures(xy: np.ndarray) -> dict[str, Any]:
         "pelvis_y_px": float(h_mid[1]),
         "pelvis_x_px": float(h_mid[0]),
         "leg_length_px": float((np.hypot(*(lh - la)) + np.hypot(*(rh - ra))) / 2.0),
+        "left_leg_length_px": float(np.hypot(*(lh - la))),
+        "right_leg_length_px": float(np.hypot(*(rh - ra))),
         "pelvic_drop_left_deg": _f(pelvic_drop_deg(lh, rh)),
         "pelvic_drop_right_deg": _f(pelvic_drop_deg(rh, lh)),
         "fppa_left_deg": _f(fppa_deg(lh, lk, la, rh)),
@@ -167,7 +169,8 @@ class OnlineBaseline:
         rows = pd.DataFrame(self._run)
         levels = {c: float(np.nanmean(rows[c])) for c in rows.columns if c.endswith("_deg")}
         levels["pelvis_y_px"] = float(np.nanmedian(rows["pelvis_y_px"]))
-        levels["leg_length_px"] = float(np.nanmedian(rows["leg_length_px"]))
+        for col in ("leg_length_px", "left_leg_length_px", "right_leg_length_px"):
+            levels[col] = float(np.nanmedian(rows[col]))
         for side in ("left", "right"):
             levels[f"{side}_foot_y_px"] = float(np.nanmedian([foot_y(r, side) for r in self._run]))
         levels["n_samples"] = float(len(self._run))
