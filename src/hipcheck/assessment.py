@@ -14,6 +14,8 @@ is reported as ``indicative`` with that reason and never becomes a rated finding
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -85,8 +87,9 @@ def _metric(
     descent = series[rep.start : rep.bottom + 1]
     bottom = float(series[rep.bottom])
     if not np.isfinite(bottom) or not np.isfinite(base):
+        what = "skin markers" if source == "markers" else "landmarks"
         return MetricValue.not_measurable(
-            "The landmarks were not visible at the bottom of the repetition.", source
+            f"The {what} were not visible at the bottom of the repetition.", source
         )
     if absolute:
         # Bilateral tasks have no stance side: report the magnitude either way.
@@ -108,13 +111,25 @@ def _metric(
 
 
 def _rep_problem(
-    kin: pd.DataFrame, rep: RepWindow, baseline: Baseline, config: AnalysisConfig
+    kin: pd.DataFrame,
+    rep: RepWindow,
+    baseline: Baseline,
+    config: AnalysisConfig,
+    *,
+    ok_column: str = "quality_ok",
+    width_column: str = "hip_width_px",
 ) -> tuple[list[str], str | None]:
-    """Quality flags of a rep, and a reason if its frontal metrics cannot be measured."""
+    """Quality flags of a rep, and a reason if its frontal metrics cannot be measured.
+
+    ``ok_column`` (per-frame "measurable") and ``width_column`` (pelvis width for the
+    rotation guard) default to the pose landmarks'; a marker-sourced metric passes the
+    marker columns (``markers_ok_*``, ``markers_pelvis_width_px``) instead.
+    """
     window = kin.iloc[rep.start : rep.end + 1]
     flags: list[str] = []
     reason = None
-    missing = 1.0 - float(window["quality_ok"].mean()) if len(window) else 1.0
+    markers = ok_column.startswith("markers_")
+    missing = 1.0 - float(window[ok_column].astype(float).mean()) if len(window) else 1.0
     views = window["view"].value_counts()
     view = views.index[0] if len(views) else "unknown"
     if view != "frontal":
@@ -128,6 +143,9 @@ def _rep_problem(
         reason = (
             f"{missing:.0%} of this repetition's frames lacked clearly visible hips, knees "
             "or ankles. Film the whole body, well lit, in tight clothing."
+            if not markers
+            else f"{missing:.0%} of this repetition's frames lacked the skin markers this "
+            "measure needs. Keep the markers in view (arms and clothing off them)."
         )
     if "tracking_jump" in window.columns and window["tracking_jump"].any():
         flags.append("tracking_jump")
@@ -135,8 +153,8 @@ def _rep_problem(
             "The skeleton jumped between frames (a second person in view?). Film with only "
             "the person being tested in frame."
         )
-    base_width = float(np.nanmedian(kin["hip_width_px"].to_numpy(float)[baseline.frames]))
-    width = float(kin["hip_width_px"].iloc[rep.bottom])
+    base_width = float(np.nanmedian(kin[width_column].to_numpy(float)[baseline.frames]))
+    width = float(kin[width_column].iloc[rep.bottom])
     if np.isfinite(base_width) and base_width > 0 and np.isfinite(width):
         change = abs(width / base_width - 1)
         if change > ROTATION_FLAG:
@@ -199,14 +217,24 @@ def rep_metrics(
     return metrics
 
 
-def _apply_rules(metrics: dict[str, object], reason: str | None, sex: str) -> None:
-    """Apply the validity rule and ratings in place: not measurable > indicative > rated."""
+def _apply_rules(
+    metrics: dict[str, object],
+    reason: str | None,
+    sex: str,
+    reason_for: Callable[[str, str | None], str | None] | None = None,
+) -> None:
+    """Apply the validity rule and ratings in place: not measurable > indicative > rated.
+
+    ``reason_for(metric, limb)``, when given, replaces the rep-wide ``reason`` per metric
+    (marker-sourced metrics are judged on marker visibility, :func:`_marker_reasons`).
+    """
     for name, value in metrics.items():
         limbs = value.items() if isinstance(value, dict) else [(None, value)]
-        for _, mv in limbs:
+        for limb, mv in limbs:
             assert isinstance(mv, MetricValue)
-            if reason is not None:
-                mv.status, mv.reason, mv.rating = "not_measurable", reason, None
+            why = reason if reason_for is None else reason_for(name, limb)
+            if why is not None:
+                mv.status, mv.reason, mv.rating = "not_measurable", why, None
                 mv.bottom = mv.bottom_rel = mv.peak = mv.peak_rel = None
                 continue
             if mv.status == "not_measurable":
@@ -218,6 +246,49 @@ def _apply_rules(metrics: dict[str, object], reason: str | None, sex: str) -> No
                 mv.rating = rate(mv.bottom, "kasr")  # type: ignore[assignment]
             else:
                 mv.rating = rate(mv.bottom_rel, _RUBRIC_KEY[name], sex)  # type: ignore[assignment]
+
+
+#: Per-frame marker validity column of each marker-sourced metric (added by the
+#: pipeline from :func:`hipcheck.markers.measures.marker_validity`).
+_MARKER_OK = {
+    "pelvic_drop_deg": "markers_ok_pelvic_drop",
+    "trunk_lean_deg": "markers_ok_trunk_lean",
+    "knee_valgus_deg": "markers_ok_fppa_{limb}",
+}
+
+
+def _marker_reasons(
+    kin: pd.DataFrame,
+    rep: RepWindow,
+    baseline: Baseline,
+    config: AnalysisConfig,
+    sources: dict[str, str],
+    landmark_reason: str | None,
+) -> Callable[[str, str | None], str | None]:
+    """Return ``reason_for(metric, limb)``: marker-sourced metrics use marker visibility.
+
+    A metric measured from skin markers is refused when *its markers* are missing in too
+    many of the rep's frames or the marker pelvis turned (ASIS distance), not when a
+    pose landmark is poorly visible; every other metric keeps the landmark reason.
+    """
+    cache: dict[str, str | None] = {}
+
+    def reason_for(name: str, limb: str | None) -> str | None:
+        col = _MARKER_OK.get(name, "").format(limb=limb or rep.side)
+        if sources.get(name) != "markers" or col not in kin.columns:
+            return landmark_reason
+        if col not in cache:
+            cache[col] = _rep_problem(
+                kin,
+                rep,
+                baseline,
+                config,
+                ok_column=col,
+                width_column="markers_pelvis_width_px",
+            )[1]
+        return cache[col]
+
+    return reason_for
 
 
 def piva_score(kin: pd.DataFrame, rep: Rep, window: RepWindow) -> tuple[int | None, dict[str, int]]:
@@ -430,7 +501,8 @@ def build_assessment(
     for i, w in enumerate(windows, start=1):
         flags, reason = _rep_problem(kin, w, baseline, config)
         metrics = rep_metrics(kin, w, baseline, sources=sources)
-        _apply_rules(metrics, reason, config.sex)
+        reason_for = _marker_reasons(kin, w, baseline, config, sources, reason)
+        _apply_rules(metrics, reason, config.sex, reason_for)
         rep = Rep(
             index=i,
             task=w.task,
