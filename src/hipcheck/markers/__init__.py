@@ -231,6 +231,7 @@ def marker_pass(
         work = scaled_series(series, sx, sy)
         work_leg = body_scale_px(work)
         crops = standing_crops(itertools.chain([first], frames), standing, work.xy, work_leg)
+        del first  # only the body crops of the standing frames are kept
         summary["frames_read"] = frames.count
     summary["work_scale"] = round(float(sx), 4)
     best, tried = find_marker_set(crops, work_leg, preset)
