@@ -33,6 +33,7 @@ from hipcheck.markers.track import body_scale_px, track_markers, video_images
 from hipcheck.pipeline import analyze_landmarks
 
 sys.path.insert(0, str(Path(__file__).parent))
+from landmark_cache import cached_landmarks  # noqa: E402
 from skeleton import Plan, make_series  # noqa: E402
 
 # A pose model's hip sits a few pixels off the joint centre; these offsets (px) keep
@@ -358,11 +359,11 @@ def test_pelvic_drop_rated_only_from_markers_in_assessment_and_program() -> None
 
 @pytest.mark.slow
 def test_analyze_video_with_markers_meets_targets(shared_dir: Path) -> None:
-    from hipcheck.pipeline import analyze_video
+    from hipcheck.pipeline import analyze_with_video
 
     clip = shared_dir / "data" / "rendered" / "dev02.mp4"
     truth = _truth(shared_dir, "dev02")
-    analysis = analyze_video(clip, AnalysisConfig(markers="auto"))
+    analysis = analyze_with_video(cached_landmarks(clip), clip, AnalysisConfig(markers="auto"))
     a = analysis.assessment
     assert a.summary["markers"]["used"] is True
     assert set(a.sources.values()) == {"markers"}
@@ -385,10 +386,12 @@ def test_analyze_video_with_markers_meets_targets(shared_dir: Path) -> None:
 
 @pytest.mark.slow
 def test_analyze_video_without_markers_falls_back(shared_dir: Path) -> None:
-    from hipcheck.pipeline import analyze_video
+    from hipcheck.pipeline import analyze_with_video
 
-    a = analyze_video(shared_dir / "data" / "rendered" / "dev06.mp4", markers="auto").assessment
+    clip = shared_dir / "data" / "rendered" / "dev06.mp4"
+    a = analyze_with_video(cached_landmarks(clip), clip, AnalysisConfig(markers="auto")).assessment
     assert a.summary["markers"]["used"] is False
+    assert a.summary["markers"]["reason"].startswith("no markers found: ")
     assert set(a.sources.values()) == {"landmarks"}
     statuses = {r.metrics["pelvic_drop_deg"].status for r in a.reps}
     assert statuses == {"indicative"}
