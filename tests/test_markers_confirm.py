@@ -19,8 +19,8 @@ import pytest
 from hipcheck.config import AnalysisConfig
 from hipcheck.landmarks import LM, LandmarkSeries
 from hipcheck.markers import marker_pass, markers_for_series
-from hipcheck.markers.confirm import MIN_SITES, confirm_marker_set
-from hipcheck.markers.detect import DISC_DIAMETER_PER_LEG, PRESETS
+from hipcheck.markers.confirm import MIN_SITES, confirm_marker_set, disc_like
+from hipcheck.markers.detect import DISC_DIAMETER_PER_LEG, PRESETS, detect_blobs
 from hipcheck.markers.frames import (
     MIN_DISC_PX,
     WORK_DISC_PX,
@@ -277,6 +277,30 @@ def test_a_set_needs_min_sites_with_both_asis() -> None:
         assert (len(verdict.sites) >= MIN_SITES) or not ok
 
 
+def test_blob_facts_known_shapes() -> None:
+    """Fill, aspect and surround of drawn shapes (the disc-likeness inputs)."""
+    img = np.full((200, 400, 3), 200, np.uint8)
+    cv2.circle(img, (40, 40), 12, GREEN, -1)  # a disc on grey
+    cv2.ellipse(img, (120, 40), (24, 8), 30, 0, 360, GREEN, -1)  # a 3:1 ellipse, tilted
+    cv2.circle(img, (200, 40), 14, GREEN, 3)  # a ring
+    cv2.rectangle(img, (250, 100), (390, 190), (95, 200, 105), -1)  # green cloth, less saturated
+    cv2.circle(img, (320, 145), 12, GREEN, -1)  # a disc on it: same hue all around
+    blobs = detect_blobs(img, PRESETS["green"])
+    by_x = {round(float(x) / 40): i for i, x in enumerate(blobs.xy[:, 0])}
+    disc, ellipse, ring, on_cloth = (by_x[k] for k in (1, 3, 5, 8))
+    assert blobs.fill[disc] == pytest.approx(1.0, abs=0.05)
+    assert blobs.aspect[disc] == pytest.approx(1.0, abs=0.05)
+    assert blobs.surround[disc] == 0.0
+    assert blobs.aspect[ellipse] == pytest.approx(3.0, abs=0.2)  # whatever its tilt
+    assert blobs.fill[ellipse] == pytest.approx(1.0, abs=0.05)
+    assert blobs.fill[ring] < 0.5
+    assert blobs.surround[on_cloth] > 0.9  # the colour continues around it
+    assert blobs.hue[disc] == pytest.approx(blobs.hue[on_cloth], abs=1)
+    assert disc_like(blobs, leg_length_px=24 / DISC_DIAMETER_PER_LEG).tolist() == [
+        i == disc for i in range(len(blobs))
+    ]
+
+
 # --- standing frames -------------------------------------------------------------------
 
 
@@ -309,13 +333,16 @@ def test_standing_frames_need_visible_legs() -> None:
 def test_working_scale_known_values() -> None:
     leg = 2000.0  # a 4K frame filled by the person: a disc is 56 px across
     disc = DISC_DIAMETER_PER_LEG * leg
-    assert working_scale(leg, 4000) == pytest.approx(WORK_DISC_PX / disc)
+    assert disc // WORK_DISC_PX == 3
+    assert working_scale(leg, 4000) == pytest.approx(1 / 3)  # whole factors only
     # --max-side is honoured down to the smallest disc the checks can read
-    assert working_scale(leg, 4000, max_side=1000) == pytest.approx(0.25)
-    assert working_scale(leg, 4000, max_side=500) == pytest.approx(MIN_DISC_PX / disc)
-    assert working_scale(leg, 4000, max_side=3000) == pytest.approx(WORK_DISC_PX / disc)
-    assert working_scale(300.0, 640) == 1.0  # small discs are never upscaled
+    assert working_scale(leg, 4000, max_side=1000) == pytest.approx(1 / 4)
+    assert disc // MIN_DISC_PX == 6
+    assert working_scale(leg, 4000, max_side=500) == pytest.approx(1 / 6)
+    assert working_scale(leg, 4000, max_side=3000) == pytest.approx(1 / 3)
+    assert working_scale(300.0, 640) == 1.0  # small discs are never shrunk
     assert working_scale(300.0, 640, max_side=320) == 1.0
+    assert working_scale(700.0, 1920) == 1.0  # 20 px discs: 1.25 x the target is kept
 
 
 # --- cost: streaming, bounded memory, early stop ----------------------------------------

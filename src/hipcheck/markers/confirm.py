@@ -17,7 +17,7 @@ A colour is accepted as a skin-marker set only when, on the standing frames
    colour (hue range ``MAX_HUE_SPREAD``, saturation ratio ``MIN_SAT_RATIO``) and size
    (``MAX_AREA_RATIO``); they are stacked like a body (ASIS above patella above ankle on
    each side, sternum above the ASIS); and the colour is not all over the body (at most
-   ``MAX_DISTRACTORS`` other disc-like blobs of it in the body crop per frame).
+   ``MAX_DISTRACTORS`` other disc-like blobs of it around the sites per frame).
 
 Otherwise there are no markers and :class:`Confirmation.reason` says which check
 failed, with its numbers. The thresholds come from what real marker sets look like
@@ -80,8 +80,9 @@ MAX_HUE_SPREAD = 8.0
 MIN_SAT_RATIO = 0.55
 #: Largest ratio of the biggest to the smallest disc (median areas): measured 1.43.
 MAX_AREA_RATIO = 2.5
-#: Other disc-like blobs of the colour in the body crop (median per frame): a colour
-#: that is all over the clothing is not a marker colour. Measured 0-1 on marker clips.
+#: Other disc-like blobs of the colour in the search areas of the sites (median per
+#: frame): a colour that is all over the clothing is not a marker colour. Measured 0 on
+#: every marker clip.
 MAX_DISTRACTORS = 2
 #: Vertical order of a side's discs tolerates this many leg lengths of overlap.
 ORDER_SLACK_PER_LEG = 0.02
@@ -146,12 +147,17 @@ def _frame_evidence(
     frame: StandingFrame, colour: MarkerColour, leg_length_px: float
 ) -> tuple[Blobs, np.ndarray, np.ndarray, int]:
     """Disc-like blobs of one frame, their site assignment, expected sites, distractors."""
-    blobs = detect_blobs(
-        None, colour, leg_length_px=leg_length_px, hsv=frame.hsv, origin=frame.origin
-    )
-    discs = blobs.subset(disc_like(blobs, leg_length_px))
     expected = expected_sites(frame.landmarks, leg_length_px)
     radius = SEARCH_RADIUS_PER_LEG * leg_length_px
+    blobs = detect_blobs(
+        None,
+        colour,
+        leg_length_px=leg_length_px,
+        hsv=frame.hsv,
+        origin=frame.origin,
+        near=(expected, radius),
+    )
+    discs = blobs.subset(disc_like(blobs, leg_length_px))
     which = assign_blobs(
         discs.xy,
         expected,
@@ -193,7 +199,10 @@ def confirm_marker_set(
     hue = np.full((n, k), np.nan)
     sat = np.full((n, k), np.nan)
     distractors = np.zeros(n, dtype=int)
+    need = int(np.ceil(MIN_PRESENT_FRACTION * n))
     for f, frame in enumerate(frames):
+        if not _still_possible(area[:f], n - f, need):
+            break  # not enough sites can reach the presence needed: no set, stop reading
         discs, which, expected, distractors[f] = _frame_evidence(frame, colour, leg_length_px)
         hit = which >= 0
         xy[f, hit] = discs.xy[which[hit]]
@@ -279,6 +288,13 @@ def _set_problem(
             "the body besides the marker sites (not a marker colour)"
         )
     return None
+
+
+def _still_possible(area: np.ndarray, frames_left: int, need: int) -> bool:
+    """Whether both ASIS and ``MIN_SITES`` sites can still be seen in ``need`` frames."""
+    can = np.isfinite(area).sum(axis=0) + frames_left >= need
+    asis = can[SITES.index("asis_left")] and can[SITES.index("asis_right")]
+    return bool(asis and can.sum() >= MIN_SITES)
 
 
 def _spread(points: np.ndarray) -> float:

@@ -217,6 +217,7 @@ def detect_blobs(
     roi: tuple[int, int, int, int] | None = None,
     hsv: np.ndarray | None = None,
     origin: tuple[int, int] = (0, 0),
+    near: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> Blobs:
     """Find marker-coloured blobs, their sub-pixel centres, shape and colour facts.
 
@@ -238,6 +239,11 @@ def detect_blobs(
         ``image_rgb``; ``origin`` is then the crop's top-left corner in the frame.
     origin
         Offset added to the centres when ``hsv`` is a crop.
+    near
+        Optional ``(centres (k, 2), radii (k,))`` in frame pixels: only blobs whose
+        centroid lies within a radius of a centre are described and returned (NaN
+        centres are ignored), which saves the shape and colour facts of everything
+        far from the marker sites.
 
     Returns
     -------
@@ -266,7 +272,7 @@ def detect_blobs(
             return Blobs.none()
         hsv, x0, y0 = hsv[b0:b1, a0:a1], x0 + a0, y0 + b0
     mask = colour_mask(hsv, colour)
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    n, labels, stats, cents = cv2.connectedComponentsWithStats(mask, connectivity=8)
     if n <= 1:
         return Blobs.none()
     lo, hi = 3.0, np.inf
@@ -278,6 +284,13 @@ def detect_blobs(
     long_ = np.maximum(stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT])
     # the right size, and a disc rather than a streak
     keep = (size >= lo) & (size <= hi) & (long_ <= 3 * short)
+    if near is not None:
+        centres, radii = (np.asarray(v, dtype=np.float64) for v in near)
+        ok = np.isfinite(centres).all(axis=1)
+        d = np.linalg.norm(
+            cents[1:, None, :] + np.array([x0, y0]) + 0.5 - centres[None, ok], axis=2
+        )
+        keep &= (d <= radii[None, ok]).any(axis=1)
     rows = []
     for k in np.flatnonzero(keep) + 1:
         facts = _blob_facts(hsv, labels, stats[k], k, colour)
@@ -302,11 +315,11 @@ def _blob_facts(
     total = float(wpatch.sum())
     if total <= 0:
         return None
-    yy, xx = np.mgrid[ya:yb, xa:xb]
     # pixel centres sit at +0.5 (origin at the top-left pixel corner)
-    cx = float((wpatch * (xx + 0.5)).sum() / total)
-    cy = float((wpatch * (yy + 0.5)).sum() / total)
-    core = hsv[by : by + bh, bx : bx + bw][labels[by : by + bh, bx : bx + bw] == k]
+    cx = float(wpatch.sum(axis=0) @ (np.arange(xa, xb) + 0.5)) / total
+    cy = float(wpatch.sum(axis=1) @ (np.arange(ya, yb) + 0.5)) / total
+    mine = labels[by : by + bh, bx : bx + bw] == k
+    core = hsv[by : by + bh, bx : bx + bw][mine]
     offs = (core[:, 0].astype(np.float64) - colour.hue + 90.0) % 180.0 - 90.0
     hue = float((colour.hue + np.median(offs)) % 180.0)
     sat = float(np.median(core[:, 1]))
@@ -315,25 +328,34 @@ def _blob_facts(
     r_in, r_out = _RING_INNER * r + 1.0, _RING_OUTER * r + 2.0
     qa, qb = max(0, int(cx - r_out)), min(w, int(np.ceil(cx + r_out)))
     pa, pb = max(0, int(cy - r_out)), min(h, int(np.ceil(cy + r_out)))
-    qy, qx = np.mgrid[pa:pb, qa:qb]
-    d = np.hypot(qx + 0.5 - cx, qy + 0.5 - cy)
-    ring = (d >= r_in) & (d <= r_out)
+    dx = np.arange(qa, qb) + 0.5 - cx
+    dy = np.arange(pa, pb) + 0.5 - cy
+    d2 = dy[:, None] ** 2 + dx[None, :] ** 2
+    ring = (d2 >= r_in * r_in) & (d2 <= r_out * r_out)
     surround = 0.0
     if ring.any():
         around = hsv[pa:pb, qa:qb][ring]
         same = (hue_distance(around[:, 0], hue) <= colour.hue_tol) & (
-            around[:, 1].astype(np.float64) >= SURROUND_SAT_FRACTION * sat
+            around[:, 1] >= SURROUND_SAT_FRACTION * sat
         )
         surround = float(same.mean())
-    fill, aspect = _ellipse_shape(labels[by : by + bh, bx : bx + bw] == k)
+    fill, aspect = _ellipse_shape(mine)
     return cx, cy, float(area), fill, aspect, hue, sat, surround
 
 
 def _ellipse_shape(pixels: np.ndarray) -> tuple[float, float]:
-    """Fill (area / moment ellipse area) and aspect (major / minor axis) of a pixel mask."""
+    """Fill (area / moment ellipse area) and aspect (major / minor axis) of a pixel mask.
+
+    The moment ellipse has the covariance of the pixel centres plus 1/12 per axis (a
+    pixel's own extent); a filled ellipse of any size has fill 1.
+    """
     yy, xx = np.nonzero(pixels)
     area = float(yy.size)
-    cov = np.cov(np.stack([xx, yy]).astype(np.float64), bias=True) + np.eye(2) / 12.0
-    lam = np.linalg.eigvalsh(cov)
-    ellipse = 4.0 * np.pi * float(np.sqrt(max(lam[0] * lam[1], 1e-12)))
-    return area / ellipse, float(np.sqrt(lam[1] / max(lam[0], 1e-12)))
+    x = xx - xx.mean()
+    y = yy - yy.mean()
+    sxx, syy, sxy = (x * x).mean() + 1 / 12, (y * y).mean() + 1 / 12, (x * y).mean()
+    det = max(sxx * syy - sxy * sxy, 1e-12)
+    half_tr = (sxx + syy) / 2
+    root = float(np.sqrt(max(half_tr * half_tr - det, 0.0)))
+    lam_max, lam_min = half_tr + root, max(half_tr - root, 1e-12)
+    return area / (4.0 * np.pi * float(np.sqrt(det))), float(np.sqrt(lam_max / lam_min))

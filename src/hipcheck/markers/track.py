@@ -142,7 +142,7 @@ def _held_landmarks(series: LandmarkSeries) -> np.ndarray:
 
 
 def _plausible(blobs: Blobs, disc_area_px: float | None) -> Blobs:
-    """Blobs that can be one of the confirmed discs (size and isolation)."""
+    """Return the blobs that can be one of the confirmed discs (size and isolation)."""
     if disc_area_px is None or not np.isfinite(disc_area_px) or not len(blobs):
         return blobs
     keep = (
@@ -205,7 +205,10 @@ def locate_markers(
         blobs = (
             Blobs.none()
             if roi is None
-            else _plausible(detect_blobs(image, colour, leg_length_px=scale, roi=roi), disc_area_px)
+            else _plausible(
+                detect_blobs(image, colour, leg_length_px=scale, roi=roi, near=(expected, radius)),
+                disc_area_px,
+            )
         )
         which = assign_blobs(
             blobs.xy, expected, predicted, search_radius=radius, track_radius=track_radius
