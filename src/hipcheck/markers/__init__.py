@@ -28,7 +28,7 @@ Modules: :mod:`~hipcheck.markers.frames` (standing frames, working scale, readin
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -288,10 +288,16 @@ def _in_memory(images: Sequence[np.ndarray]) -> FrameSource:
 
 
 def markers_for_series(
-    images: Sequence[np.ndarray], series: LandmarkSeries, config: AnalysisConfig
+    images: Iterable[np.ndarray], series: LandmarkSeries, config: AnalysisConfig
 ) -> MarkerResult:
-    """Run :func:`marker_pass` on frames held in memory (frame ``i`` = row ``i`` of ``series``)."""
-    return marker_pass(_in_memory(images), series, config)
+    """Run :func:`marker_pass` on frames held in memory (frame ``i`` = row ``i`` of ``series``).
+
+    The pass reads the frames twice when a set is confirmed, so a one-shot iterator is
+    first gathered into a list (for a video file use :func:`markers_for_video`, which
+    streams).
+    """
+    frames = images if isinstance(images, Sequence) else list(images)
+    return marker_pass(_in_memory(frames), series, config)
 
 
 def markers_for_video(
