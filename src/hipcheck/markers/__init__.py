@@ -160,7 +160,7 @@ def _not_found(summary: dict[str, Any], reason: str, preset: MarkerColour | None
     note = None
     if preset is not None:
         note = (
-            f"No {preset.name} skin markers were confirmed ({reason}); all angles come from "
+            f"No {preset.name} skin markers were confirmed: {reason}. All angles come from "
             "the pose landmarks (pelvic drop only indicative)."
         )
     return MarkerResult(None, summary=summary, note=note)

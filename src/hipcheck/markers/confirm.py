@@ -254,11 +254,11 @@ def _set_problem(
     n_good = int(good.sum())
     asis = good[SITES.index("asis_left")] and good[SITES.index("asis_right")]
     if not asis or n_good < MIN_SITES:
-        missing = "" if asis else " (not both ASIS)"
+        where = "" if asis else ", not at both ASIS"
         return (
-            f"disc-like blobs of one colour were found steadily at only {n_good} of the "
-            f"{len(SITES)} marker sites{missing}; a marker set needs both ASIS and at "
-            f"least {MIN_SITES} sites"
+            f"steady disc-like blobs of one colour were found at only {n_good} of the "
+            f"{len(SITES)} marker sites{where}; a marker set needs both ASIS and at least "
+            f"{MIN_SITES} sites"
         )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
