@@ -20,8 +20,8 @@ marker whose tracked centre is within ``ID_TOL_PX`` of that marker's true centre
 candidate marker-free pelvic-drop estimators on held-out clips, and whether a
 landmark FPPA / trunk-lean gain calibration holds on held-out conditions.
 
-Landmarks and marker tracks are cached (``--cache``, default a folder in the temp
-dir), so reruns take seconds. Usage::
+Landmarks are cached (``--cache``, default a folder in the temp dir), so reruns take
+seconds; the marker pass runs each time (a few seconds per marker clip). Usage::
 
     PYTHONPATH=src python benchmarks/validity.py [--shared ../shared] [--json out.json]
 """
@@ -44,10 +44,10 @@ import pandas as pd
 from hipcheck.config import AnalysisConfig
 from hipcheck.io.landmarks import load_landmarks, save_landmarks
 from hipcheck.landmarks import LandmarkSeries
-from hipcheck.markers import MarkerResult, markers_for_series
+from hipcheck.markers import MarkerResult, markers_for_video
 from hipcheck.markers.identify import SITES
-from hipcheck.markers.measures import angle_function, angles_on_grid
-from hipcheck.markers.track import MarkerTracks, video_images
+from hipcheck.markers.measures import angles_on_grid
+from hipcheck.markers.track import MarkerTracks
 from hipcheck.pipeline import Analysis, analyze_landmarks
 
 MATCH_S = 0.3
@@ -80,38 +80,10 @@ def load_clip(shared: Path, cache: Path, name: str) -> tuple[dict[str, Any], Lan
     return truth, load_landmarks(path)
 
 
-def marker_pass(shared: Path, cache: Path, name: str, series: LandmarkSeries) -> MarkerResult:
-    """Run (or load from the cache) the marker pass of one clip, markers ``auto``."""
-    path = cache / f"{name}.markers.npz"
-    config = AnalysisConfig()
-    if path.exists():
-        d = np.load(path, allow_pickle=False)
-        summary = json.loads(str(d["summary"]))
-        if not summary.get("used"):
-            return MarkerResult(None, summary=summary)
-        tracks = MarkerTracks(
-            t_s=d["t_s"],
-            xy=d["xy"],
-            detected=d["detected"],
-            area=d["area"],
-            colour=None,  # type: ignore[arg-type]
-        )
-        fn = angle_function(tracks.xy, tracks.t_s)
-        return MarkerResult(fn, tracks, summary)
-    result = markers_for_series(
-        video_images(shared / "data" / "rendered" / f"{name}.mp4"), series, config
-    )
-    t = result.tracks
-    empty = np.zeros(0)
-    np.savez(
-        path,
-        summary=json.dumps(result.summary),
-        t_s=t.t_s if t else empty,
-        xy=t.xy if t else empty,
-        detected=t.detected if t else empty,
-        area=t.area if t else empty,
-    )
-    return result
+def marker_pass(shared: Path, name: str, series: LandmarkSeries) -> MarkerResult:
+    """Run the marker pass of one clip, markers ``auto`` (as ``hipcheck analyze`` does)."""
+    video = shared / "data" / "rendered" / f"{name}.mp4"
+    return markers_for_video(video, series, AnalysisConfig())
 
 
 # --- statistics ----------------------------------------------------------------------
@@ -372,9 +344,10 @@ def main() -> None:
     rows, matching, ident, frames, marker_use = [], [], [], [], []
     for name in args.clips:
         truth, series = load_clip(args.shared, args.cache, name)
-        markers = marker_pass(args.shared, args.cache, name, series)
+        markers = marker_pass(args.shared, name, series)
         marker_use.append({"clip": name, "markers_rendered": truth["markers_rendered"],
-                           "markers_used": bool(markers.summary.get("used"))})  # fmt: skip
+                           "markers_used": bool(markers.summary.get("used")),
+                           "reason": markers.summary.get("reason", "")})  # fmt: skip
         off = analyze_landmarks(series, AnalysisConfig(markers="off"))
         rows += clip_rows(name, truth, off, "markers off")
         matching.append(rep_matching(name, truth, off))

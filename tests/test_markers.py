@@ -23,14 +23,17 @@ from hipcheck.errors import HipcheckError
 from hipcheck.kinematics import pelvic_drop_deg
 from hipcheck.landmarks import LM, LandmarkSeries
 from hipcheck.markers import check_marker_option, markers_for_series
-from hipcheck.markers.calibrate import calibrate_colour, markers_present
+from hipcheck.markers.calibrate import find_marker_set, hue_candidates
+from hipcheck.markers.confirm import confirm_marker_set
 from hipcheck.markers.detect import PRESETS, detect_blobs, get_colour
+from hipcheck.markers.frames import StandingFrame, standing_crops
 from hipcheck.markers.identify import SITES
 from hipcheck.markers.measures import hip_centre_from_asis, marker_angles
 from hipcheck.markers.track import body_scale_px, track_markers, video_images
 from hipcheck.pipeline import analyze_landmarks
 
 sys.path.insert(0, str(Path(__file__).parent))
+from landmark_cache import cached_landmarks  # noqa: E402
 from skeleton import Plan, make_series  # noqa: E402
 
 # A pose model's hip sits a few pixels off the joint centre; these offsets (px) keep
@@ -198,21 +201,36 @@ def _recolour(images: list[np.ndarray], hue: int) -> list[np.ndarray]:
     return out
 
 
+def _standing(images: list[np.ndarray], series: LandmarkSeries) -> list[StandingFrame]:
+    """HSV body crops of the first second's frames (quiet standing in the rendered set)."""
+    pick = list(range(0, 30, 4))
+    return standing_crops(images, pick, series.xy, body_scale_px(series))
+
+
 def test_calibration_finds_green_and_recoloured_pink(dev02: tuple) -> None:
     _, series, images = dev02
-    pick = list(range(0, 30, 4))
     scale = body_scale_px(series)
-    green = calibrate_colour([images[i] for i in pick], series.xy[pick], scale)
-    assert green is not None and abs(green.hue - PRESETS["green"].hue) <= 4
+    green, _ = find_marker_set(_standing(images, series), scale)
+    assert green is not None and green.confirmed
+    assert abs(green.colour.hue - PRESETS["green"].hue) <= 4
     pink_images = _recolour(images, 165)
-    pink = calibrate_colour([pink_images[i] for i in pick], series.xy[pick], scale)
-    assert pink is not None and abs(pink.hue - 165) <= 4
+    pink_frames = _standing(pink_images, series)
     # the recoloured discs are no longer green, and the pink preset sees them
-    assert not markers_present(
-        [pink_images[i] for i in pick], series.xy[pick], scale, PRESETS["green"]
-    )
-    assert markers_present([pink_images[i] for i in pick], series.xy[pick], scale, PRESETS["pink"])
-    tracks = track_markers(pink_images, series, pink)
+    assert not confirm_marker_set(pink_frames, scale, PRESETS["green"]).confirmed
+    assert confirm_marker_set(pink_frames, scale, PRESETS["pink"]).confirmed
+    # an uncommon hue is found by the calibration (hue peak at the sites), not a preset
+    odd_images = _recolour(images, 140)
+    odd_frames = _standing(odd_images, series)
+    calibrated = [
+        c
+        for c in hue_candidates(odd_frames, scale)
+        if confirm_marker_set(odd_frames, scale, c).confirmed
+    ]
+    assert calibrated and abs(calibrated[0].hue - 140) <= 4
+    found, tried = find_marker_set(odd_frames, scale)
+    assert found is not None and found.confirmed and found.colour.name == "calibrated"
+    assert len(tried) > 1  # the presets were tried first and refused
+    tracks = track_markers(odd_images, series, found.colour, disc_area_px=found.disc_area_px)
     err = np.linalg.norm(tracks.xy - _site_truth(dev02[0], len(images)), axis=2)
     assert np.nanmax(err) < 3.0
 
@@ -221,10 +239,11 @@ def test_calibration_finds_nothing_without_markers(shared_dir: Path) -> None:
     truth = _truth(shared_dir, "dev06")
     series = _truth_landmarks(truth, 30)
     images = _frames(shared_dir, "dev06", 30)
-    pick = list(range(0, 30, 4))
-    assert calibrate_colour([images[i] for i in pick], series.xy[pick], 410.0) is None
+    best, tried = find_marker_set(_standing(images, series), body_scale_px(series))
+    assert best is not None and not best.confirmed and len(tried) >= 5
     result = markers_for_series(images, series, AnalysisConfig(markers="auto"))
     assert result.angles is None and result.summary["used"] is False
+    assert result.summary["reason"].startswith("no markers found: ")
     # a named colour that is not there: no angles, and a note for the user
     named = markers_for_series(images, series, AnalysisConfig(markers="green"))
     assert named.angles is None and "No green skin markers" in (named.note or "")
@@ -340,11 +359,11 @@ def test_pelvic_drop_rated_only_from_markers_in_assessment_and_program() -> None
 
 @pytest.mark.slow
 def test_analyze_video_with_markers_meets_targets(shared_dir: Path) -> None:
-    from hipcheck.pipeline import analyze_video
+    from hipcheck.pipeline import analyze_with_video
 
     clip = shared_dir / "data" / "rendered" / "dev02.mp4"
     truth = _truth(shared_dir, "dev02")
-    analysis = analyze_video(clip, AnalysisConfig(markers="auto"))
+    analysis = analyze_with_video(cached_landmarks(clip), clip, AnalysisConfig(markers="auto"))
     a = analysis.assessment
     assert a.provenance.markers["used"] is True
     assert {
@@ -370,10 +389,12 @@ def test_analyze_video_with_markers_meets_targets(shared_dir: Path) -> None:
 
 @pytest.mark.slow
 def test_analyze_video_without_markers_falls_back(shared_dir: Path) -> None:
-    from hipcheck.pipeline import analyze_video
+    from hipcheck.pipeline import analyze_with_video
 
-    a = analyze_video(shared_dir / "data" / "rendered" / "dev06.mp4", markers="auto").assessment
+    clip = shared_dir / "data" / "rendered" / "dev06.mp4"
+    a = analyze_with_video(cached_landmarks(clip), clip, AnalysisConfig(markers="auto")).assessment
     assert a.provenance.markers["used"] is False
+    assert a.provenance.markers["reason"].startswith("no markers found: ")
     assert {
         a.metric_source(m) for m in ("pelvic_drop_deg", "knee_valgus_deg", "trunk_lean_deg")
     } == {"landmarks"}

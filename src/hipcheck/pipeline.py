@@ -263,6 +263,10 @@ def with_marker_angles(
                 kin[f"landmark_{c}"] = kin[c]
                 kin[c] = angles[c].to_numpy(float)
             sources[name] = "markers"
+    # per-frame marker validity (markers_ok_*) and marker pelvis width, for the rep rules
+    for col in angles.columns:
+        if str(col).startswith("markers_"):
+            kin[col] = angles[col].to_numpy()
     return kin, sources
 
 
@@ -379,8 +383,10 @@ def analyze_with_video(
 ) -> Analysis:
     """Analyse landmarks of a clip whose video is at hand: the skin-marker pass included.
 
-    With ``config.markers`` ``auto`` the markers are used when found (else the landmark
-    values, as :func:`analyze_landmarks`); ``off`` skips the marker pass.
+    With ``config.markers`` ``auto`` the markers are used when a marker set is confirmed
+    (else the landmark values, as :func:`analyze_landmarks`; ``summary["markers"]["reason"]``
+    says why); ``off`` skips the marker pass. The marker pass reads the video at the
+    ``max_side`` the landmarks were extracted with (series log).
     """
     from hipcheck.markers import markers_for_video
 

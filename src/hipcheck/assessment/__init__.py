@@ -23,7 +23,7 @@ import pandas as pd
 from hipcheck.assessment.assemble import assessment_from_reps
 from hipcheck.assessment.load import load_assessment, read_assessment
 from hipcheck.assessment.piva import piva_score
-from hipcheck.assessment.rules import apply_rules, rep_problem
+from hipcheck.assessment.rules import apply_rules, marker_column, rep_problem
 from hipcheck.assessment.values import reference_values, rep_values
 from hipcheck.config import AnalysisConfig
 from hipcheck.metrics import METRICS, spec
@@ -56,11 +56,28 @@ def _rep(
     raw = rep_values(
         kin, side=w.side, start=w.start, bottom=w.bottom, reference=ref_values, sources=sources
     )
+    marker_reasons: dict[str, str | None] = {}
+
+    def reason_for(name: str, limb: str) -> str | None:
+        """Return the landmark reason, or the markers' own for a marker-sourced metric."""
+        col = marker_column(name, limb if limb in ("left", "right") else w.side)
+        if sources.get(name) != "markers" or col is None or col not in kin.columns:
+            return reason
+        if col not in marker_reasons:
+            marker_reasons[col] = rep_problem(
+                kin, w.start, w.bottom, w.end, reference.frames, config, w.side, markers=col
+            )[1]
+        return marker_reasons[col]
+
     metrics = {}
     for name, limbs in raw.items():
-        why = reason or domain_problem(name, w)
         metrics[name] = {
-            limb: apply_rules(spec(name), mv, rep_reason=why, sex=config.sex)
+            limb: apply_rules(
+                spec(name),
+                mv,
+                rep_reason=reason_for(name, limb) or domain_problem(name, w),
+                sex=config.sex,
+            )
             for limb, mv in limbs.items()
         }
     rep = Rep(

@@ -112,6 +112,23 @@ def visible_share(window: pd.DataFrame, side: str) -> float:
     return float(ok.mean())
 
 
+#: Per-frame marker validity column of each marker-sourced metric (the marker pass
+#: adds them: True where the markers that metric needs have a position).
+MARKER_OK: dict[str, str] = {
+    "pelvic_drop_deg": "markers_ok_pelvic_drop",
+    "trunk_lean_deg": "markers_ok_trunk_lean",
+    "knee_valgus_deg": "markers_ok_fppa_{limb}",
+}
+#: Marker pelvis width (ASIS distance), the rotation guard of marker-sourced metrics.
+MARKER_PELVIS_WIDTH = "markers_pelvis_width_px"
+
+
+def marker_column(metric: str, limb: str) -> str | None:
+    """Return the marker validity column of ``metric`` (of ``limb``), or None if none."""
+    template = MARKER_OK.get(metric)
+    return template.format(limb=limb) if template else None
+
+
 def rep_problem(
     kin: pd.DataFrame,
     start: int,
@@ -120,6 +137,8 @@ def rep_problem(
     reference_frames: np.ndarray,
     config: AnalysisConfig,
     side: str = "both",
+    *,
+    markers: str | None = None,
 ) -> tuple[list[str], str | None]:
     """Quality flags of a rep, and a reason if its frontal metrics cannot be measured.
 
@@ -127,12 +146,20 @@ def rep_problem(
     frames with the points the metrics use visible (:func:`visible_share`, at most
     ``config.max_missing_fraction`` missing), skeleton jumps (another person taking
     over), and the apparent hip width at the bottom against the standing reference
-    (pelvis turned away).
+    (pelvis turned away). With ``markers`` (a marker validity column, for a metric
+    measured from skin markers) visibility and the pelvis width are the markers', not
+    the pose landmarks': a marker-measured angle is not refused because a landmark is
+    poorly seen while its markers are.
     """
     window = kin.iloc[start : end + 1]
     flags: list[str] = []
     reason = None
-    missing = 1.0 - visible_share(window, side)
+    if markers is not None:
+        missing = 1.0 - float(window[markers].astype(float).mean()) if len(window) else 1.0
+        width_column = MARKER_PELVIS_WIDTH
+    else:
+        missing = 1.0 - visible_share(window, side)
+        width_column = "hip_width_px"
     views = window["view"].value_counts()
     view = str(views.index[0]) if len(views) else "unknown"
     if view != "frontal":
@@ -144,8 +171,11 @@ def rep_problem(
     elif missing > config.max_missing_fraction:
         flags.append("low_visibility")
         reason = (
-            f"{missing:.0%} of this repetition's frames lacked clearly visible hips, knees "
-            "or ankles. Film the whole body, well lit, in tight clothing."
+            f"{missing:.0%} of this repetition's frames lacked the skin markers this "
+            "measure needs. Keep the markers in view (arms and clothing off them)."
+            if markers is not None
+            else f"{missing:.0%} of this repetition's frames lacked clearly visible hips, "
+            "knees or ankles. Film the whole body, well lit, in tight clothing."
         )
     if "tracking_jump" in window.columns and window["tracking_jump"].any():
         flags.append("tracking_jump")
@@ -153,7 +183,7 @@ def rep_problem(
             "The skeleton jumped between frames (a second person in view?). Film with only "
             "the person being tested in frame."
         )
-    widths = kin["hip_width_px"].to_numpy(float)
+    widths = kin[width_column].to_numpy(float)
     ref = widths[np.asarray(reference_frames, dtype=int)]
     ref = ref[np.isfinite(ref)]
     width = float(widths[bottom])

@@ -95,8 +95,9 @@ def metric_value(
     """
     b = float(series[bottom])
     if not np.isfinite(b) or not np.isfinite(base):
+        what = "skin markers" if source == "markers" else "body points"
         return MetricValue.not_measurable(
-            "The body points were not visible at the bottom of the repetition or in the "
+            f"The {what} were not visible at the bottom of the repetition or in the "
             "standing reference.",
             source,
         )

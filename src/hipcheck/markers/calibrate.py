@@ -1,12 +1,14 @@
-"""Automatic marker colour calibration from the standing frames.
+"""Which colour are the markers? Candidate colours, each put to the confirmation rule.
 
-In quiet standing every marker is visible and near its expected site
-(:func:`~hipcheck.markers.identify.expected_sites`). The marker colour is the
-saturated hue that is much more common near those sites than elsewhere in the frame:
-a hue histogram of saturated pixels near the sites, minus the background's rate,
-gives its peak; the saturation floor is set between the background's and the
-markers' saturation at that hue. The result counts only if the calibrated colour
-then finds disc-sized blobs at enough of the sites.
+The usual marker colours (the presets of :mod:`hipcheck.markers.detect`) are tried
+first. Then the automatic calibration: in the standing frames every marker sits near
+its expected site (:func:`~hipcheck.markers.identify.expected_sites`), so the marker
+colour is a saturated hue much more common near those sites than elsewhere on the
+body: a hue histogram of saturated pixels near the sites, minus twice the rest of the
+body crop's rate, gives up to ``MAX_CANDIDATES`` peaks; each becomes an HSV window
+whose saturation floor sits above the background's saturation at that hue. A
+candidate counts only if :func:`~hipcheck.markers.confirm.confirm_marker_set` accepts
+it: a hue peak alone (a shirt, a shoe, skin) never makes a marker set.
 """
 
 from __future__ import annotations
@@ -16,24 +18,23 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-from hipcheck.markers.detect import PRESETS, MarkerColour, detect_blobs, hue_distance
-from hipcheck.markers.identify import SEARCH_RADIUS_PER_LEG, assign_blobs, expected_sites
+from hipcheck.markers.confirm import Confirmation, best_of, confirm_marker_set
+from hipcheck.markers.detect import PRESETS, MarkerColour, hue_distance
+from hipcheck.markers.frames import StandingFrame
+from hipcheck.markers.identify import SEARCH_RADIUS_PER_LEG, expected_sites
 
 #: Pixels at least this saturated (0-255) and bright take part in the hue search; skin,
-#: clothing and walls mostly stay below [HEUR].
+#: most clothing and walls stay below.
 CANDIDATE_SAT = 110
 CANDIDATE_VAL = 60
-#: The hue peak must hold at least this many near-site pixels per frame and site
-#: (a 25 mm disc covers about 100 px at 720x1280 when the person fills the frame) [HEUR].
+#: A hue peak must hold at least this many near-site pixels per frame and site (a
+#: 25 mm disc covers about 100 px at 720x1280 when the person fills the frame).
 MIN_PEAK_PIXELS_PER_SITE = 4.0
-#: Calibration succeeds when at least this many of the 7 sites get a blob in the
-#: median standing frame, both ASIS included [HEUR].
-MIN_SITES = 4
 #: The saturation floor is at least this fraction of the discs' median saturation.
 SAT_FRACTION = 0.6
 #: Hue peaks tried, strongest first.
 MAX_CANDIDATES = 3
-#: Hue window limits (OpenCV hue units, 0-180) [HEUR].
+#: Hue window limits (OpenCV hue units, 0-180).
 MIN_HUE_TOL, MAX_HUE_TOL = 6.0, 14.0
 
 
@@ -68,49 +69,30 @@ def _hue_peaks(near: np.ndarray, far: np.ndarray, far_scale: float) -> list[tupl
     return peaks
 
 
-def calibrate_colour(
-    images: Sequence[np.ndarray],
-    landmarks_xy: np.ndarray,
-    leg_length_px: float,
-    *,
-    name: str = "calibrated",
-) -> MarkerColour | None:
-    """Find the marker colour in standing frames; None when no markers are found.
+def hue_candidates(
+    frames: Sequence[StandingFrame], leg_length_px: float, *, name: str = "calibrated"
+) -> list[MarkerColour]:
+    """Colours whose saturated hue is concentrated at the marker sites (strongest first).
 
     Parameters
     ----------
-    images
-        Upright RGB frames of quiet standing (a handful is enough).
-    landmarks_xy
-        ``(len(images), 33, 2)`` pose landmarks of those frames, pixels.
+    frames
+        Standing frames (HSV body crops and their landmarks).
     leg_length_px
-        Body scale (standing hip-ankle distance), pixels.
+        Standing leg length, pixels of the frames.
     name
-        Name given to the resulting colour.
-
-    Returns
-    -------
-    MarkerColour or None
-        The calibrated HSV window, or None if no saturated hue is concentrated at the
-        marker sites or the calibrated colour does not find blobs at
-        ``MIN_SITES`` sites (both ASIS included).
+        Name given to the colours.
     """
-    if not len(images) or not np.isfinite(leg_length_px) or leg_length_px <= 0:
-        return None
-    # The usual marker colours first: a preset that finds discs at the sites beats a
-    # hue peak that saturated clothing or shoes near the sites can win.
-    for preset in dict.fromkeys(PRESETS.values()):
-        if markers_present(images, landmarks_xy, leg_length_px, preset):
-            return preset
     radius = SEARCH_RADIUS_PER_LEG * leg_length_px
     near_h, near_s, far_h, far_s = [], [], [], []
     near_px = far_px = 0
-    for image, lm in zip(images, landmarks_xy, strict=True):
-        expected = expected_sites(lm, leg_length_px)
+    for frame in frames:
+        expected = expected_sites(frame.landmarks, leg_length_px)
         if not np.isfinite(expected[:2, 0]).all():
             continue
-        hsv = cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_RGB2HSV)
-        near = _near_mask(hsv.shape[:2], expected, radius)
+        hsv = frame.hsv
+        local = expected - np.asarray(frame.origin, dtype=np.float64)
+        near = _near_mask(hsv.shape[:2], local, radius)
         sat = (hsv[..., 1] >= CANDIDATE_SAT) & (hsv[..., 2] >= CANDIDATE_VAL)
         near_h.append(hsv[..., 0][near & sat])
         near_s.append(hsv[..., 1][near & sat])
@@ -119,18 +101,15 @@ def calibrate_colour(
         near_px += int(near.sum())
         far_px += int((~near).sum())
     if not near_h or near_px == 0:
-        return None
+        return []
     nh, ns = np.concatenate(near_h), np.concatenate(near_s).astype(float)
     fh, fs = np.concatenate(far_h), np.concatenate(far_s).astype(float)
-    # Clothing can hold more saturated pixels near the sites than the discs do: try the
-    # strongest hues in turn and keep the first that yields disc-sized blobs at the sites.
+    out = []
     for peak, count in _hue_peaks(nh, fh, near_px / max(far_px, 1)):
         if count < MIN_PEAK_PIXELS_PER_SITE * len(near_h) * len(radius):
             break
-        colour = _colour_at(peak, nh, ns, fh, fs, name)
-        if markers_present(images, landmarks_xy, leg_length_px, colour):
-            return colour
-    return None
+        out.append(_colour_at(peak, nh, ns, fh, fs, name))
+    return out
 
 
 def _colour_at(
@@ -150,30 +129,38 @@ def _colour_at(
     return MarkerColour(name, hue=centre, hue_tol=tol, sat_min=sat_min, val_min=CANDIDATE_VAL)
 
 
-def markers_present(
-    images: Sequence[np.ndarray],
-    landmarks_xy: np.ndarray,
+def find_marker_set(
+    frames: Sequence[StandingFrame],
     leg_length_px: float,
-    colour: MarkerColour,
-) -> bool:
-    """Return True if ``colour`` finds markers at enough sites in the median frame.
+    colour: MarkerColour | None = None,
+) -> tuple[Confirmation | None, list[Confirmation]]:
+    """Find a confirmed marker set in the standing frames.
 
-    A frame passes when blobs are assigned to at least ``MIN_SITES`` sites, both ASIS
-    among them; the clip passes when at least half of the frames do.
+    Parameters
+    ----------
+    frames
+        Standing frames (HSV body crops and their landmarks).
+    leg_length_px
+        Standing leg length, pixels of the frames.
+    colour
+        A named colour to check; None tries the presets, then calibrated hues.
+
+    Returns
+    -------
+    best, tried
+        The confirmed result (or, when none is confirmed, the candidate that came
+        closest, whose ``reason`` says why it failed; None if no colour was tried) and
+        every result.
     """
-    radius = SEARCH_RADIUS_PER_LEG * leg_length_px
-    passed = []
-    for image, lm in zip(images, landmarks_xy, strict=True):
-        expected = expected_sites(lm, leg_length_px)
-        if not np.isfinite(expected[:2, 0]).all():
-            continue
-        blobs = detect_blobs(image, colour, leg_length_px=leg_length_px)
-        which = assign_blobs(
-            blobs.xy,
-            expected,
-            np.full_like(expected, np.nan),
-            search_radius=radius,
-            track_radius=float(radius.max()),
-        )
-        passed.append(bool((which >= 0).sum() >= MIN_SITES and (which[:2] >= 0).all()))
-    return bool(passed) and float(np.mean(passed)) >= 0.5
+    candidates = [colour] if colour is not None else list(dict.fromkeys(PRESETS.values()))
+    tried = []
+    for c in candidates:
+        tried.append(confirm_marker_set(frames, leg_length_px, c))
+        if tried[-1].confirmed:
+            return tried[-1], tried
+    if colour is None:
+        for c in hue_candidates(frames, leg_length_px):
+            tried.append(confirm_marker_set(frames, leg_length_px, c))
+            if tried[-1].confirmed:
+                return tried[-1], tried
+    return best_of(tried), tried

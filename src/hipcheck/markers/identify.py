@@ -1,6 +1,6 @@
 """Which blob is which marker: expected sites from the pose landmarks, and assignment.
 
-Marker sites (subject's sides, the clinical 2D set of ``clinical.md`` §2):
+Marker sites (subject's sides; the usual clinical set for frontal 2D video analysis):
 
 ========================= ==========================================================
 site                      where, and where it is expected from the landmarks
@@ -39,13 +39,13 @@ SITE_INDEX = {name: i for i, name in enumerate(SITES)}
 
 #: ASIS offset from the hip joint centre as fractions of the leg length (hip joint to
 #: ankle, about 0.9 m): 7 cm up, 3 cm lateral (README of the rendered set; Harrington
-#: 2007 gives similar offsets) [HEUR].
+#: 2007 gives similar offsets).
 ASIS_UP_PER_LEG = 0.078
 ASIS_LATERAL_PER_LEG = 0.033
 #: Search radius around each expected site, fraction of the leg length: the landmarks
 #: themselves are off by a few centimetres, the ASIS prediction most, and the ankle
 #: marker sits on the foot, which points down when lifted (up to 0.1 leg lengths below
-#: the ankle joint on the rendered set) [HEUR].
+#: the ankle joint on the rendered set).
 SEARCH_RADIUS_PER_LEG = np.array([0.14, 0.14, 0.12, 0.12, 0.15, 0.15, 0.14])
 
 

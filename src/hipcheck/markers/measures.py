@@ -1,4 +1,4 @@
-"""Marker-based frontal-plane angles (``clinical.md`` §2), in the pipeline's columns.
+"""Marker-based frontal-plane angles (clinical 2D marker definitions) in the pipeline's columns.
 
 The angle formulas are those of :mod:`hipcheck.kinematics`, applied to marker
 centres instead of pose landmarks:
@@ -51,6 +51,25 @@ HJC_INFERIOR_PER_PW = 0.34
 ANGLE_COLUMNS = tuple(
     f"{m}_{s}_deg" for m in ("pelvic_drop", "fppa", "trunk_lean") for s in ("left", "right")
 )
+#: Per-frame marker validity columns: True where every marker the metric needs has a
+#: position (detected, or interpolated across a gap of at most ``max_gap_s``).
+VALIDITY_COLUMNS = (
+    "markers_ok_pelvic_drop",
+    "markers_ok_fppa_left",
+    "markers_ok_fppa_right",
+    "markers_ok_trunk_lean",
+)
+#: Per-frame ASIS-to-ASIS distance (pixels): the marker pelvis width, for the
+#: pelvis-rotation guard of marker-sourced metrics.
+PELVIS_WIDTH_COLUMN = "markers_pelvis_width_px"
+#: Sites each marker metric needs (FPPA: the stance side's ASIS, patella and ankle, and
+#: the other ASIS, which tells medial from lateral).
+NEEDED_SITES = {
+    "markers_ok_pelvic_drop": ("asis_left", "asis_right"),
+    "markers_ok_fppa_left": ("asis_left", "asis_right", "patella_left", "ankle_left"),
+    "markers_ok_fppa_right": ("asis_left", "asis_right", "patella_right", "ankle_right"),
+    "markers_ok_trunk_lean": ("asis_left", "asis_right", "sternum"),
+}
 
 
 def hip_centre_from_asis(asis: np.ndarray, asis_other: np.ndarray) -> np.ndarray:
@@ -125,6 +144,34 @@ def marker_angles(
     return pd.DataFrame({c: np.atleast_1d(cols[c]) for c in ANGLE_COLUMNS})
 
 
+def marker_validity(xy: np.ndarray) -> pd.DataFrame:
+    """Return, per frame, which marker metric can be measured, and the marker pelvis width.
+
+    Parameters
+    ----------
+    xy
+        ``(n, 7, 2)`` marker centres in :data:`~hipcheck.markers.identify.SITES`
+        order, pixels (NaN = no position).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Bool columns :data:`VALIDITY_COLUMNS` (True = every marker the metric needs has
+        a position) and ``markers_pelvis_width_px`` (ASIS distance, pixels; NaN where an
+        ASIS is missing).
+    """
+    v = np.asarray(xy, dtype=np.float64)
+    have = np.isfinite(v).all(axis=-1)
+    cols: dict[str, np.ndarray] = {
+        name: have[:, [SITES.index(s) for s in sites]].all(axis=1)
+        for name, sites in NEEDED_SITES.items()
+    }
+    cols[PELVIS_WIDTH_COLUMN] = np.linalg.norm(
+        v[:, SITES.index("asis_left")] - v[:, SITES.index("asis_right")], axis=1
+    )
+    return pd.DataFrame(cols)
+
+
 def resample_track(xy: np.ndarray, t_s: np.ndarray, t_new: np.ndarray) -> np.ndarray:
     """Linearly resample ``(n, ...)`` tracks from ``t_s`` onto ``t_new``, never across NaN.
 
@@ -161,12 +208,13 @@ def angles_on_grid(
     hip_point: HipPoint = "asis",
     trunk_base: HipPoint = "hjc",
 ) -> pd.DataFrame:
-    """Return marker angles on the analysis time grid.
+    """Return marker angles and marker validity on the analysis time grid.
 
     The marker tracks are resampled onto ``t_grid``
     (:func:`resample_track`), low-passed like the landmarks (zero-lag Butterworth,
     :func:`hipcheck.filtering.butterworth_filter`) and turned into angles
-    (:func:`marker_angles`).
+    (:func:`marker_angles`), followed by the validity columns of
+    :func:`marker_validity` (which metric the markers can measure at each grid time).
     """
     grid = np.asarray(t_grid, dtype=np.float64)
     on_grid = resample_track(xy, t_s, grid)
@@ -174,7 +222,8 @@ def angles_on_grid(
         fs = 1.0 / float(np.median(np.diff(grid)))
         if cutoff_hz < fs / 2:
             on_grid = butterworth_filter(on_grid, fs, cutoff_hz, order)
-    return marker_angles(on_grid, hip_point=hip_point, trunk_base=trunk_base)
+    angles = marker_angles(on_grid, hip_point=hip_point, trunk_base=trunk_base)
+    return pd.concat([angles, marker_validity(on_grid)], axis=1)
 
 
 def angle_function(

@@ -23,32 +23,24 @@ import numpy as np
 from hipcheck.filtering import DEFAULT_MAX_GAP_S, fill_gaps
 from hipcheck.landmarks import LM, LandmarkSeries
 from hipcheck.markers.detect import Blobs, MarkerColour, detect_blobs
+from hipcheck.markers.frames import body_scale_px, video_frames
 from hipcheck.markers.identify import SEARCH_RADIUS_PER_LEG, SITES, assign_blobs, expected_sites
 
 #: A track predicts its next position (constant velocity) for this many frames after
-#: its last detection; later it is re-acquired from the landmarks alone [HEUR].
+#: its last detection; later it is re-acquired from the landmarks alone.
 PREDICT_FRAMES = 5
 #: Gate around a track's prediction, fraction of the leg length (markers move a few
-#: pixels per frame at 30 fps) [HEUR].
+#: pixels per frame at 30 fps).
 TRACK_RADIUS_PER_LEG = 0.06
 #: A detection whose area is below this fraction of the site's median area is marked
-#: partly hidden (its centre may be biased toward the visible part) [HEUR].
+#: partly hidden (its centre may be biased toward the visible part).
 PARTIAL_AREA_FRACTION = 0.6
-
-
-def body_scale_px(series: LandmarkSeries) -> float:
-    """Return the leg length in pixels: the 90th percentile of the longer hip-ankle distance.
-
-    The longer leg of each frame is the straight one; the upper percentile is the
-    standing length, robust to squats and to the lifted leg. NaN if never visible.
-    """
-    xy = np.asarray(series.xy, dtype=np.float64)
-    left = np.linalg.norm(xy[:, LM.LEFT_HIP] - xy[:, LM.LEFT_ANKLE], axis=1)
-    right = np.linalg.norm(xy[:, LM.RIGHT_HIP] - xy[:, LM.RIGHT_ANKLE], axis=1)
-    longer = np.fmax(left, right)
-    if not np.isfinite(longer).any():
-        return float("nan")
-    return float(np.nanpercentile(longer, 90))
+#: Once a set is confirmed, a blob is tracked only if its area is within these
+#: multiples of the confirmed discs' area (partly hidden discs are smaller, blurred
+#: ones larger) and the colour does not continue around it (ring share at most
+#: ``TRACK_MAX_SURROUND``: looser than the confirmation's, for motion blur).
+TRACK_MIN_AREA, TRACK_MAX_AREA = 0.2, 3.0
+TRACK_MAX_SURROUND = 0.5
 
 
 @dataclass
@@ -149,26 +141,45 @@ def _held_landmarks(series: LandmarkSeries) -> np.ndarray:
     return xy
 
 
+def _plausible(blobs: Blobs, disc_area_px: float | None) -> Blobs:
+    """Return the blobs that can be one of the confirmed discs (size and isolation)."""
+    if disc_area_px is None or not np.isfinite(disc_area_px) or not len(blobs):
+        return blobs
+    keep = (
+        (blobs.area >= TRACK_MIN_AREA * disc_area_px)
+        & (blobs.area <= TRACK_MAX_AREA * disc_area_px)
+        & (blobs.surround <= TRACK_MAX_SURROUND)
+    )
+    return blobs.subset(keep)
+
+
 def locate_markers(
     images: Iterable[np.ndarray],
     series: LandmarkSeries,
     colour: MarkerColour,
     *,
     leg_length_px: float | None = None,
+    disc_area_px: float | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Detect and identify the markers frame by frame (no gap filling).
+
+    Frames are read one at a time (streaming); only the per-frame centres are kept.
 
     Parameters
     ----------
     images
-        Upright RGB frames, frame ``i`` matching row ``i`` of ``series``; extra
-        frames are ignored, missing ones stay undetected.
+        Upright RGB frames, frame ``i`` matching row ``i`` of ``series`` (same pixel
+        scale); extra frames are ignored, missing ones stay undetected.
     series
         Pose landmarks of the same clip (subject's sides).
     colour
         Marker colour.
     leg_length_px
         Body scale; default :func:`body_scale_px` of ``series``.
+    disc_area_px
+        Area of the confirmed discs; when given, only blobs of a plausible size for
+        them (``TRACK_MIN_AREA``-``TRACK_MAX_AREA`` times) that stand out from their
+        surroundings are tracked.
 
     Returns
     -------
@@ -194,7 +205,10 @@ def locate_markers(
         blobs = (
             Blobs.none()
             if roi is None
-            else detect_blobs(image, colour, leg_length_px=scale, roi=roi)
+            else _plausible(
+                detect_blobs(image, colour, leg_length_px=scale, roi=roi, near=(expected, radius)),
+                disc_area_px,
+            )
         )
         which = assign_blobs(
             blobs.xy, expected, predicted, search_radius=radius, track_radius=track_radius
@@ -224,12 +238,15 @@ def track_markers(
     *,
     max_gap_s: float = DEFAULT_MAX_GAP_S,
     leg_length_px: float | None = None,
+    disc_area_px: float | None = None,
 ) -> MarkerTracks:
     """Track the markers over a clip: locate, then interpolate gaps up to ``max_gap_s``.
 
     See :func:`locate_markers` for the parameters. Longer gaps stay NaN (lost).
     """
-    raw, area = locate_markers(images, series, colour, leg_length_px=leg_length_px)
+    raw, area = locate_markers(
+        images, series, colour, leg_length_px=leg_length_px, disc_area_px=disc_area_px
+    )
     detected = np.isfinite(raw[..., 0])
     filled = fill_gaps(raw, series.t_s, max_gap_s)
     return MarkerTracks(
@@ -243,9 +260,14 @@ def track_markers(
 
 
 def video_images(path: str | Path) -> Iterable[np.ndarray]:
-    """Yield the upright RGB frames of a video at full size (the marker pass)."""
-    from hipcheck.io.video import open_video
+    """Yield the upright RGB frames of a video at full size (streaming)."""
+    yield from video_frames(path)
 
-    with open_video(path) as reader:
-        for frame in reader:
-            yield frame.image
+
+__all__ = [
+    "MarkerTracks",
+    "body_scale_px",
+    "locate_markers",
+    "track_markers",
+    "video_images",
+]
