@@ -102,6 +102,24 @@ def _root(
     )
 
 
+ModelOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Pose model: full (bundled), heavy (more accurate, slower; install it once with "
+        "'hipcheck models install heavy') or the path of a MediaPipe .task bundle. "
+        "Default: full."
+    ),
+]
+WorkersOption = Annotated[
+    int | None,
+    typer.Option(
+        min=1,
+        help="Processes for the pose model on this clip. Default: one per CPU for clips long "
+        "enough to gain (about 5 s and more), else 1 (this process only).",
+    ),
+]
+
+
 @app.command()
 @user_errors
 def landmarks(
@@ -109,14 +127,12 @@ def landmarks(
     output: Annotated[
         Path, typer.Option("--output", "-o", help="Landmark file to write (.parquet).")
     ] = Path("landmarks.parquet"),
-    model: Annotated[
-        Path | None,
-        typer.Option(help="MediaPipe .task bundle; default: the BlazePose full model bundled."),
-    ] = None,
+    model: ModelOption = None,
     max_side: Annotated[
         int | None,
         typer.Option(help="Downscale frames so the longer side is at most this (speed)."),
     ] = None,
+    workers: WorkersOption = None,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
 ) -> None:
     """Extract pose landmarks (pixels, per frame, with timestamps) from a video."""
@@ -124,7 +140,9 @@ def landmarks(
     from hipcheck.pose import extract_landmarks
 
     with frame_progress(f"Pose {video.name}", progress) as update:
-        series = extract_landmarks(video, model=model, max_side=max_side, progress=update)
+        series = extract_landmarks(
+            video, model=model, max_side=max_side, progress=update, workers=workers
+        )
     save_landmarks(series, output)
     v = series.video
     lost = f", {v['frames_lost']} lost to damage" if v.get("frames_lost") else ""
@@ -158,12 +176,11 @@ def analyze(
     markers: Annotated[
         str, typer.Option(help="Skin markers: auto (use when found), off, or a colour.")
     ] = "auto",
-    model: Annotated[
-        Path | None, typer.Option(help="MediaPipe .task bundle instead of the bundled model.")
-    ] = None,
+    model: ModelOption = None,
     max_side: Annotated[
         int | None, typer.Option(help="Downscale frames for the pose model (speed).")
     ] = None,
+    workers: WorkersOption = None,
     cutoff_hz: Annotated[float, typer.Option(help="Low-pass filter cut-off (Hz).")] = 6.0,
     annotate: Annotated[
         bool, typer.Option(help="Also write annotated.mp4 (skeleton and angles burnt in).")
@@ -187,7 +204,9 @@ def analyze(
         result = analyze_landmarks(landmarks_file, config)
     elif video is not None:
         with frame_progress(f"Pose {video.name}", progress) as update:
-            result = analyze_video(video, config, model=model, max_side=max_side, progress=update)
+            result = analyze_video(
+                video, config, model=model, max_side=max_side, progress=update, workers=workers
+            )
     else:
         raise _Err("No input given.", "Pass a video file, or --landmarks FILE.")
     paths = result.save(out_dir)
@@ -267,10 +286,11 @@ def _register_subcommands() -> None:
     """Attach the commands that live next to their modules (imports stay light)."""
     from hipcheck.batch.cli import register as batch
     from hipcheck.history.cli import register as history
+    from hipcheck.pose.cli import register as models
     from hipcheck.program.cli import register as program
     from hipcheck.synth.cli import register as synth
 
-    for register in (synth, program, history, batch):
+    for register in (synth, program, history, batch, models):
         register(app)
 
 

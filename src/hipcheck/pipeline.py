@@ -302,6 +302,7 @@ def analyze_video(
     backend: object | None = None,
     max_side: int | None = None,
     progress: Callable[[int, int | None], None] | None = None,
+    workers: int | None = None,
     **options: object,
 ) -> Analysis:
     """Analyse a video end to end.
@@ -313,7 +314,7 @@ def analyze_video(
     config
         Analysis options (task, side, sex, filter ...); keyword ``options`` override it.
     model
-        None for the bundled BlazePose full model, or a ``.task`` file.
+        ``full``, ``heavy`` or a ``.task`` file; None: the offline default.
     backend
         A pose backend to reuse (the app keeps one per browser session); it is reset
         before the clip. ``model`` is then ignored.
@@ -321,6 +322,8 @@ def analyze_video(
         Downscale frames for the pose model (speed); landmarks stay in full-size pixels.
     progress
         ``progress(frames_done, frames_expected)`` callback.
+    workers
+        Processes for the pose model (see :func:`hipcheck.pose.extract_landmarks`).
     **options
         Field overrides for ``config`` (task, side, sex, ...).
 
@@ -340,6 +343,7 @@ def analyze_video(
         backend=backend,  # type: ignore[arg-type]
         max_side=max_side,
         progress=progress,
+        workers=workers,
     )
     return analyze_with_video(series, path, config)
 
