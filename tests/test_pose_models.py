@@ -192,7 +192,6 @@ def _flat(text: str) -> str:
     return " ".join(text.split())
 
 
-
 def test_cli_models_list_and_install_errors(tmp_path, home):
     result = runner.invoke(app, ["models", "list"])
     assert result.exit_code == 0, result.output
@@ -206,7 +205,9 @@ def test_cli_models_list_and_install_errors(tmp_path, home):
 
 
 def test_cli_analyze_with_heavy_missing_says_what_to_run(tmp_path, home):
-    result = runner.invoke(app, ["analyze", str(SAMPLE), "--model", "heavy", "--out", str(tmp_path)])
+    result = runner.invoke(
+        app, ["analyze", str(SAMPLE), "--model", "heavy", "--out", str(tmp_path)]
+    )
     assert result.exit_code == 1
     assert "hipcheck models install heavy" in _flat(result.output)
     assert not (tmp_path / "assessment.json").exists()
