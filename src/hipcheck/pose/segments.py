@@ -77,7 +77,8 @@ def plan_segments(n_frames: int, workers: int, warmup: int = WARMUP_FRAMES) -> l
         Frames in the clip.
     workers
         Number of segments wanted (fewer are returned when the clip is too short for
-        every segment to keep at least one frame beyond its warm-up).
+        every segment to keep at least as many frames as it warms up:
+        :func:`max_segments`).
     warmup
         Warm-up frames before each seam (capped at the frames available before it).
 
@@ -88,13 +89,11 @@ def plan_segments(n_frames: int, workers: int, warmup: int = WARMUP_FRAMES) -> l
     """
     if n_frames < 1:
         raise ValueError("no frames to split")
-    workers = max(1, min(int(workers), n_frames))
+    warmup = max(0, int(warmup))
+    workers = max(1, min(int(workers), max_segments(n_frames, warmup)))
     if workers == 1:
         return [Segment(0, 0, n_frames)]
-    warmup = max(0, int(warmup))
     per_worker = (n_frames + (workers - 1) * warmup) / workers
-    if per_worker <= warmup:  # too short: fewer segments
-        return plan_segments(n_frames, workers - 1, warmup)
     segments = []
     first = 0
     for k in range(workers):
@@ -107,6 +106,17 @@ def plan_segments(n_frames: int, workers: int, warmup: int = WARMUP_FRAMES) -> l
         segments.append(Segment(warm, first, stop))
         first = stop
     return segments
+
+
+def max_segments(n_frames: int, warmup: int = WARMUP_FRAMES) -> int:
+    """Most segments for ``n_frames`` such that each keeps at least as many frames as it warms up.
+
+    With ``W`` segments each runs ``(n + (W - 1) * warmup) / W`` frames; keeping at
+    least ``warmup`` of them after the warm-up needs ``n >= (W + 1) * warmup``.
+    """
+    if warmup <= 0:
+        return max(1, n_frames)
+    return max(1, n_frames // warmup - 1)
 
 
 def stitch(n_frames: int, parts: list[tuple[Segment, np.ndarray]]) -> np.ndarray:
@@ -173,7 +183,7 @@ def choose_workers(n_frames: int, requested: int | None, cpus: int | None = None
         Frames in the clip.
     requested
         None (automatic) or an explicit count (1 = single process). An explicit count
-        is honoured up to one process per ``WARMUP_FRAMES + 1`` frames.
+        is honoured up to :func:`max_segments`.
     cpus
         CPUs available (default :func:`available_cpus`).
 
@@ -187,7 +197,7 @@ def choose_workers(n_frames: int, requested: int | None, cpus: int | None = None
     if requested is not None:
         if requested < 1:
             raise ValueError(f"workers must be at least 1, got {requested}")
-        return max(1, min(int(requested), n_frames // (WARMUP_FRAMES + 1) or 1))
+        return min(int(requested), max_segments(n_frames))
     if in_worker_process():
         return 1
     cpus = available_cpus() if cpus is None else cpus
