@@ -16,17 +16,33 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from hipcheck import __version__
-from hipcheck.assessment import build_assessment
 from hipcheck.config import AnalysisConfig
 from hipcheck.errors import NotMeasurableError
 from hipcheck.landmarks import LM, LandmarkSeries
-from hipcheck.model import Assessment
-from hipcheck.tables import reps_table
+
+if TYPE_CHECKING:  # pandas and the analysis modules load on first use (see analyze_video)
+    import pandas as pd
+
+    from hipcheck.model import Assessment
+
+#: What the analysis after the pose model imports; :func:`analyze_video` imports it in a
+#: background thread while the model runs, so the import costs no wall time.
+ANALYSIS_MODULES = (
+    "pandas",
+    "hipcheck.markers",
+    "hipcheck.assessment",
+    "hipcheck.filtering",
+    "hipcheck.kinematics",
+    "hipcheck.reps",
+    "hipcheck.tables",
+    "hipcheck.program",
+    "hipcheck.io.landmarks",
+)
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +64,7 @@ class Analysis:
     def save(self, out_dir: str | Path) -> dict[str, Path]:
         """Write the output files into ``out_dir`` atomically; return their paths."""
         from hipcheck.io.landmarks import save_landmarks
+        from hipcheck.tables import reps_table
 
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
@@ -108,6 +125,8 @@ def tracking_jumps(series: LandmarkSeries) -> np.ndarray:
 
 
 def _clip_quality(kin: pd.DataFrame, series: LandmarkSeries) -> list[str]:
+    import pandas as pd
+
     notes = []
     detected = series.detected.mean() if series.n_frames else 0.0
     if detected < 0.9:
@@ -165,6 +184,7 @@ def analyze_landmarks(
     **options
         Field overrides for ``config`` (None values are ignored).
     """
+    from hipcheck.assessment import build_assessment
     from hipcheck.filtering import clean_series
     from hipcheck.io.landmarks import load_landmarks
     from hipcheck.kinematics import frame_kinematics
@@ -332,11 +352,21 @@ def analyze_video(
     hipcheck.errors.HipcheckError
         Unreadable video, no person, nothing measurable.
     """
-    from hipcheck.markers import check_marker_option
     from hipcheck.pose import extract_landmarks
 
     config = (config or AnalysisConfig()).with_(**options)
-    check_marker_option(config.markers)  # a bad colour name fails before the pose pass
+
+    def prepare() -> None:
+        # while the pose model runs: a bad marker colour stops it within about a second,
+        # and the analysis modules are imported by the time the landmarks are ready
+        import importlib
+
+        from hipcheck.markers import check_marker_option
+
+        check_marker_option(config.markers)
+        for name in ANALYSIS_MODULES:
+            importlib.import_module(name)
+
     series = extract_landmarks(
         path,
         model=model,
@@ -344,6 +374,7 @@ def analyze_video(
         max_side=max_side,
         progress=progress,
         workers=workers,
+        concurrently=prepare,
     )
     return analyze_with_video(series, path, config)
 

@@ -36,6 +36,7 @@ from pathlib import Path
 from types import TracebackType
 
 import av
+import av.filter
 import numpy as np
 
 from hipcheck.errors import VideoError
@@ -597,6 +598,52 @@ def _output_size(info: VideoInfo, max_side: int | None) -> tuple[float, tuple[in
     return scale, (w, h)
 
 
+class _Rotator:
+    """Turn decoded frames upright with FFmpeg's transpose/flip filters (before RGB).
+
+    Rotating the YUV frame in FFmpeg (as the ``ffmpeg`` tool does for phone clips) costs
+    about a tenth of turning the RGB array in numpy (a strided 6 MB copy per 1080p
+    frame). One instance per decoding pass; the filter graph is rebuilt if the frame
+    size or pixel format changes mid-stream.
+    """
+
+    FILTERS = {90: [("transpose", "clock")], 180: [("hflip", ""), ("vflip", "")],
+               270: [("transpose", "cclock")]}  # fmt: skip
+
+    def __init__(self, rotation_cw: int) -> None:
+        if rotation_cw not in self.FILTERS:
+            raise ValueError(f"rotation must be 90, 180 or 270 degrees, got {rotation_cw}")
+        self.rotation = rotation_cw
+        self._key: tuple | None = None
+        self._graph: av.filter.Graph | None = None
+
+    def _build(self, vframe: av.VideoFrame) -> None:
+        graph = av.filter.Graph()
+        node = graph.add_buffer(
+            width=vframe.width,
+            height=vframe.height,
+            format=vframe.format.name,
+            time_base=vframe.time_base or Fraction(1, 1000),
+        )
+        for name, args in self.FILTERS[self.rotation]:
+            nxt = graph.add(name, args) if args else graph.add(name)
+            node.link_to(nxt)
+            node = nxt
+        sink = graph.add("buffersink")
+        node.link_to(sink)
+        graph.configure()
+        self._graph = graph
+
+    def __call__(self, vframe: av.VideoFrame) -> av.VideoFrame:
+        key = (vframe.width, vframe.height, vframe.format.name)
+        if key != self._key:
+            self._build(vframe)
+            self._key = key
+        assert self._graph is not None
+        self._graph.push(vframe)
+        return self._graph.pull()
+
+
 class _LandedLate(Exception):
     """A seek landed after the frame it was meant to reach."""
 
@@ -763,11 +810,12 @@ class VideoReader:
             clock = _Clock(stream, info.fps)
             self._bad_packets = 0
             produced = 0
+            rotator = self._rotator()
             for vframe in self._decoded_frames(container, stream):
                 if stop.is_set():
                     return
                 t_s = clock.time_of(vframe)
-                yield Frame(index=produced, t_s=t_s, image=self._to_rgb(vframe))
+                yield Frame(index=produced, t_s=t_s, image=self._to_rgb(vframe, rotator))
                 produced += 1
             self.stats.timestamps_guessed = clock.guessed
             self._finish(produced, clock)
@@ -804,6 +852,7 @@ class VideoReader:
                 container.seek(seek[1], stream=stream, backward=True, any_frame=False)
             wanted = int(index.pts[first])
             i = first
+            rotator = self._rotator()
             try:
                 for packet in container.demux(stream):
                     for vframe in stream.decode(packet):
@@ -821,7 +870,8 @@ class VideoReader:
                                 f"{p.name}: frame {i} decoded with pts {pts}, "
                                 f"index says {int(index.pts[i])}"
                             )
-                        yield Frame(index=i, t_s=float(index.t_s[i]), image=self._to_rgb(vframe))
+                        image = self._to_rgb(vframe, rotator)
+                        yield Frame(index=i, t_s=float(index.t_s[i]), image=image)
                         i += 1
                         if i == stop:
                             return
@@ -905,16 +955,25 @@ class VideoReader:
         slack_s = max(_ESTIMATE_SLACK_FRAMES * mean_dt, _ESTIMATE_SLACK_FRACTION * duration)
         return round(missing_s / mean_dt) if missing_s > slack_s else 0
 
-    def _to_rgb(self, vframe: av.VideoFrame) -> np.ndarray:
+    def _to_rgb(self, vframe: av.VideoFrame, rotator: _Rotator | None = None) -> np.ndarray:
+        """Return the upright RGB array of a decoded frame (rotated by FFmpeg, then resized)."""
+        if rotator is not None:
+            vframe = rotator(vframe)
         if self._resize_to is None:
             image = vframe.to_ndarray(format="rgb24")
         else:
             w, h = self._resize_to
+            if self.info.rotation in (90, 270):
+                w, h = h, w
             image = vframe.reformat(
                 width=w, height=h, format="rgb24", interpolation="AREA"
             ).to_ndarray()
         # PyAV hands back a strided view when rows are padded; callers want plain arrays
-        return np.ascontiguousarray(rotate_image(image, self.info.rotation))
+        return np.ascontiguousarray(image)
+
+    def _rotator(self) -> _Rotator | None:
+        """Return a fresh rotation filter for one decoding pass (None for upright video)."""
+        return _Rotator(self.info.rotation) if self.info.rotation else None
 
     # ---------------------------------------------------------------- lifetime
     def close(self) -> None:

@@ -29,6 +29,7 @@ def extract_landmarks(
     max_side: int | None = None,
     progress: ProgressFn | None = None,
     workers: int | None = None,
+    concurrently: Callable[[], object] | None = None,
 ) -> LandmarkSeries:
     """Run the pose model on every decoded frame of a video.
 
@@ -57,6 +58,10 @@ def extract_landmarks(
         split into contiguous segments, each run by its own process and graph with
         ``WARMUP_FRAMES`` of tracking warm-up before its seam, and stitched. Clips whose
         packets cannot be indexed reliably run in one process.
+    concurrently
+        Work to do in a background thread while the model runs (the caller's next stage:
+        importing the analysis, checking its options). It is waited for before this
+        returns; if it raises, the extraction stops and the error is raised here.
 
     Returns
     -------
@@ -75,17 +80,63 @@ def extract_landmarks(
     """
     from hipcheck.io.video import open_video
 
-    # Open (probe) the video before loading the model: a bad file fails at once.
+    # Open (probe) the video and resolve the model first: a bad file or a missing model
+    # fails at once, before anything is started.
     with open_video(path, max_side=max_side) as reader:
-        if backend is not None:
-            return _single(path, reader, backend, None, progress, max_side)
-        pose_model = default_model() if model is None else resolve_model(model)
-        expected = reader.info.n_frames or 0
-        if expected and _choose(expected, workers) > 1:
+        pose_model = None
+        if backend is None:
+            pose_model = default_model() if model is None else resolve_model(model)
+        side = _SideWork(concurrently)
+        progress = side.guard(progress)
+        series = None
+        if backend is None and reader.info.n_frames and _choose(reader.info.n_frames, workers) > 1:
             series = _try_parallel(path, reader, pose_model, workers, max_side, progress)
-            if series is not None:
-                return series
-        return _single(path, reader, None, pose_model, progress, max_side)
+        if series is None:
+            series = _single(path, reader, backend, pose_model, progress, max_side)
+        side.finish()
+        return series
+
+
+class _SideWork:
+    """Run a callable in a daemon thread; its exception is raised where checked."""
+
+    def __init__(self, fn: Callable[[], object] | None) -> None:
+        self._error: BaseException | None = None
+        self._thread = None
+        if fn is not None:
+            import threading
+
+            def run() -> None:
+                try:
+                    fn()
+                except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+                    self._error = exc
+
+            self._thread = threading.Thread(target=run, name="hipcheck-side-work", daemon=True)
+            self._thread.start()
+
+    def check(self) -> None:
+        """Raise the side work's error, if it failed."""
+        if self._error is not None:
+            raise self._error
+
+    def guard(self, progress: ProgressFn | None) -> ProgressFn | None:
+        """Wrap ``progress`` so that every call also checks the side work."""
+        if self._thread is None:
+            return progress
+
+        def checked(done: int, total: int | None) -> None:
+            self.check()
+            if progress is not None:
+                progress(done, total)
+
+        return checked
+
+    def finish(self) -> None:
+        """Wait for the side work and raise its error."""
+        if self._thread is not None:
+            self._thread.join()
+        self.check()
 
 
 def _choose(n_frames: int, workers: int | None) -> int:
