@@ -137,8 +137,9 @@ def landmarks(
 ) -> None:
     """Extract pose landmarks (pixels, per frame, with timestamps) from a video."""
     from hipcheck.io.landmarks import save_landmarks
-    from hipcheck.pose import extract_landmarks
+    from hipcheck.pose import extract_landmarks, resolve_model
 
+    resolve_model(model)  # a model that is not installed fails before the progress bar
     with frame_progress(f"Pose {video.name}", progress) as update:
         series = extract_landmarks(
             video, model=model, max_side=max_side, progress=update, workers=workers
@@ -203,6 +204,9 @@ def analyze(
     if landmarks_file is not None:
         result = analyze_landmarks(landmarks_file, config)
     elif video is not None:
+        from hipcheck.pose import resolve_model
+
+        resolve_model(model)  # a model that is not installed fails before the progress bar
         with frame_progress(f"Pose {video.name}", progress) as update:
             result = analyze_video(
                 video, config, model=model, max_side=max_side, progress=update, workers=workers
