@@ -198,26 +198,28 @@ def _try_parallel(
 ) -> LandmarkSeries | None:
     """Run in segments on several processes; None when the clip must run in one."""
     from hipcheck.io.video import index_frames
-    from hipcheck.pose.parallel import ParallelFailed, run_segments
+    from hipcheck.pose.parallel import ParallelFailed, SegmentWorkers
     from hipcheck.pose.segments import WARMUP_FRAMES, plan_segments
 
     started = time.perf_counter()
-    index = index_frames(path)
-    if not index.usable:
-        logger.info("%s: one process (%s)", path, index.reason)
-        return None
-    n_workers = _choose(index.n_frames, workers)
-    if n_workers < 2:
-        return None
     info = reader.info
-    segments = plan_segments(index.n_frames, n_workers, WARMUP_FRAMES)
-    try:
-        raw, results = run_segments(
-            info, index, pose_model, segments, max_side=max_side, progress=progress
-        )
-    except ParallelFailed as exc:
-        logger.warning("%s: running in one process instead of %d (%s)", path, n_workers, exc)
-        return None
+    # start the workers first: they load while this process indexes the clip
+    with SegmentWorkers(_choose(info.n_frames, workers)) as pool:
+        index = index_frames(path)
+        if not index.usable:
+            logger.info("%s: one process (%s)", path, index.reason)
+            return None
+        n_workers = min(_choose(index.n_frames, workers), len(pool.workers))
+        if n_workers < 2:
+            return None
+        segments = plan_segments(index.n_frames, n_workers, WARMUP_FRAMES)
+        try:
+            raw, results = pool.run(
+                info, index, pose_model, segments, max_side=max_side, progress=progress
+            )
+        except ParallelFailed as exc:
+            logger.warning("%s: running in one process instead of %d (%s)", path, n_workers, exc)
+            return None
     elapsed = time.perf_counter() - started
     video = {
         **info.to_dict(),

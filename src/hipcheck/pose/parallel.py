@@ -1,6 +1,6 @@
 """Run the pose model on one clip in several processes, one contiguous segment each.
 
-:func:`run_segments` starts one worker process per segment
+:class:`SegmentWorkers` starts one worker process per segment
 (``python -m hipcheck.pose.worker``, see :mod:`hipcheck.pose.worker`), each with its
 own pose graph, its own decoder seeking to its segment, and its own warm-up frames
 before the seam (:mod:`hipcheck.pose.segments`). It gathers progress while they run
@@ -64,9 +64,9 @@ class SegmentResult:
 
 @dataclass
 class _Worker:
-    segment: Segment
     proc: subprocess.Popen
     stderr: collections.deque
+    segment: Segment | None = None
     done: int = 0
     result: SegmentResult | None = None
 
@@ -101,25 +101,111 @@ def _pump_stderr(stream: IO[bytes], keep: collections.deque) -> None:
         pass
 
 
-def _start(wid: int, job: dict, env: dict[str, str], q: queue.Queue, seg: Segment) -> _Worker:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "hipcheck.pose.worker", str(os.getpid())],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=env,
-    )
-    worker = _Worker(seg, proc, collections.deque(maxlen=_STDERR_LINES))
-    threading.Thread(
-        target=_pump_messages, args=(wid, proc.stdout, q), daemon=True, name=f"pose-msg-{wid}"
-    ).start()
-    threading.Thread(
-        target=_pump_stderr, args=(proc.stderr, worker.stderr), daemon=True, name=f"pose-err-{wid}"
-    ).start()
-    assert proc.stdin is not None
-    proc.stdin.write((json.dumps(job) + "\n").encode())
-    proc.stdin.flush()  # stdin stays open: closing it tells the worker to stop
-    return worker
+class SegmentWorkers:
+    """Worker processes, started at once so they load while the parent indexes the clip.
+
+    Use as a context manager: leaving it kills and reaps every worker still running.
+
+    Parameters
+    ----------
+    n
+        Number of worker processes to start.
+    """
+
+    def __init__(self, n: int) -> None:
+        self._q: queue.Queue = queue.Queue()
+        self.workers: list[_Worker] = []
+        env = _child_env()
+        try:
+            for wid in range(n):
+                self.workers.append(self._spawn(wid, env))
+        except BaseException:
+            self.close()
+            raise
+
+    def _spawn(self, wid: int, env: dict[str, str]) -> _Worker:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "hipcheck.pose.worker", str(os.getpid())],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+        )
+        worker = _Worker(proc, collections.deque(maxlen=_STDERR_LINES))
+        threading.Thread(
+            target=_pump_messages, args=(wid, proc.stdout, self._q), daemon=True
+        ).start()
+        threading.Thread(
+            target=_pump_stderr, args=(proc.stderr, worker.stderr), daemon=True
+        ).start()
+        return worker
+
+    @property
+    def pids(self) -> list[int]:
+        """Process ids of the workers."""
+        return [w.proc.pid for w in self.workers]
+
+    def run(
+        self,
+        info: VideoInfo,
+        index: FrameIndex,
+        model: PoseModel,
+        segments: list[Segment],
+        *,
+        max_side: int | None = None,
+        progress: ProgressFn | None = None,
+    ) -> tuple[np.ndarray, list[SegmentResult]]:
+        """Give each worker one segment; wait; return the stitched raw landmarks.
+
+        Workers beyond ``len(segments)`` are stopped unused.
+
+        Returns
+        -------
+        raw, results
+            ``(n_frames, 33, 5)`` float32 normalised landmarks, and per-segment details.
+
+        Raises
+        ------
+        ParallelFailed
+            A worker reported an error or died; the message says which and why.
+        """
+        if not index.usable:
+            raise ParallelFailed(f"frame index not usable: {index.reason}")
+        if len(segments) > len(self.workers):
+            raise ValueError(f"{len(segments)} segments for {len(self.workers)} workers")
+        base = {"info": info.to_dict(), "index": index.to_dict(), "model": model.to_dict(),
+                "max_side": max_side}  # fmt: skip
+        active = self.workers[: len(segments)]
+        for w in self.workers[len(segments) :]:
+            self._close_worker(w)
+        for w, seg in zip(active, segments, strict=True):
+            w.segment = seg
+            job = {**base, "warm": seg.warm, "first": seg.first, "stop": seg.stop}
+            assert w.proc.stdin is not None
+            try:
+                w.proc.stdin.write((json.dumps(job) + "\n").encode())
+                w.proc.stdin.flush()  # stdin stays open: closing it tells the worker to stop
+            except OSError as exc:
+                raise ParallelFailed(_died(w, w.proc.poll())) from exc
+        _collect(active, self._q, index.n_frames, progress)
+        results = [w.result for w in active if w.result is not None]
+        raw = stitch(index.n_frames, [(r.segment, r.raw) for r in results])
+        return raw, results
+
+    @staticmethod
+    def _close_worker(w: _Worker) -> None:
+        if w.proc.poll() is None:
+            w.proc.kill()
+
+    def close(self) -> None:
+        """Kill and reap every worker still running; close the pipes."""
+        _stop_all(self.workers)
+
+    def __enter__(self) -> SegmentWorkers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def _stop_all(workers: list[_Worker]) -> None:
@@ -146,59 +232,13 @@ def run_segments(
     *,
     max_side: int | None = None,
     progress: ProgressFn | None = None,
-    on_start: Callable[[list[int]], None] | None = None,
 ) -> tuple[np.ndarray, list[SegmentResult]]:
-    """Run every segment in its own process; return the stitched raw landmarks.
+    """Run every segment in its own (new) process; return the stitched raw landmarks.
 
-    Parameters
-    ----------
-    info, index
-        The probed video and its frame index (``index.usable`` must be True).
-    model
-        The resolved pose model.
-    segments
-        From :func:`hipcheck.pose.segments.plan_segments`.
-    max_side
-        Downscale frames before the model, as in a single-process run.
-    progress
-        ``progress(kept_frames_done, n_frames)``.
-    on_start
-        Called with the worker process ids once all are started (tests use it).
-
-    Returns
-    -------
-    raw, results
-        ``(n_frames, 33, 5)`` float32 normalised landmarks, and per-segment details.
-
-    Raises
-    ------
-    ParallelFailed
-        A worker reported an error or died; the message says which and why.
+    See :meth:`SegmentWorkers.run`.
     """
-    if not index.usable:
-        raise ParallelFailed(f"frame index not usable: {index.reason}")
-    n = index.n_frames
-    env = _child_env()
-    q: queue.Queue = queue.Queue()
-    base = {
-        "info": info.to_dict(),
-        "index": index.to_dict(),
-        "model": model.to_dict(),
-        "max_side": max_side,
-    }
-    workers: list[_Worker] = []
-    try:
-        for wid, seg in enumerate(segments):
-            job = {**base, "warm": seg.warm, "first": seg.first, "stop": seg.stop}
-            workers.append(_start(wid, job, env, q, seg))
-        if on_start is not None:
-            on_start([w.proc.pid for w in workers])
-        _collect(workers, q, n, progress)
-        results = [w.result for w in workers if w.result is not None]
-        raw = stitch(n, [(r.segment, r.raw) for r in results])
-        return raw, results
-    finally:
-        _stop_all(workers)
+    with SegmentWorkers(len(segments)) as pool:
+        return pool.run(info, index, model, segments, max_side=max_side, progress=progress)
 
 
 def _collect(workers: list[_Worker], q: queue.Queue, n: int, progress: ProgressFn | None) -> None:
@@ -211,7 +251,10 @@ def _collect(workers: list[_Worker], q: queue.Queue, n: int, progress: ProgressF
             wid, kind, payload = q.get(timeout=_POLL_S)
         except queue.Empty:
             continue
+        if wid >= len(workers):  # a worker stopped unused
+            continue
         w = workers[wid]
+        assert w.segment is not None
         if kind == b"P":
             w.done = int.from_bytes(payload[:4], "little")
             if progress is not None:
@@ -238,7 +281,7 @@ def _collect(workers: list[_Worker], q: queue.Queue, n: int, progress: ProgressF
 
 def _died(w: _Worker, code: int | None) -> str:
     tail = " | ".join(list(w.stderr)[-5:])
-    return (
-        f"pose worker for frames {w.segment.first}-{w.segment.stop - 1} exited with "
-        f"status {code} before finishing" + (f" ({tail})" if tail else "")
+    what = f"for frames {w.segment.first}-{w.segment.stop - 1} " if w.segment else ""
+    return f"pose worker {what}exited with status {code} before finishing" + (
+        f" ({tail})" if tail else ""
     )

@@ -147,6 +147,15 @@ def run_segment(job: dict, out: BinaryIO) -> None:
     send(out, b"R", encode_result(header, raw))
 
 
+def _preload() -> None:
+    """Import what a segment needs (decoder, backends, MediaPipe's graph runtime)."""
+    import hipcheck.io.video  # noqa: F401
+    import hipcheck.pose.backends  # noqa: F401
+    from hipcheck.pose.mp_graph import load_solution_base
+
+    load_solution_base()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: ``python -m hipcheck.pose.worker PARENT_PID``."""
     argv = sys.argv if argv is None else argv
@@ -154,6 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C: stop now, no traceback
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # anything else printed goes to stderr, never into the message stream
+    _preload()  # while the parent indexes the clip and plans the segments
     stdin = sys.stdin.buffer
     line = stdin.readline()
     if not line:
