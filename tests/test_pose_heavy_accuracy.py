@@ -2,9 +2,12 @@
 
 The ten rendered single-leg-squat clips of ``../shared/data/rendered`` (38 reps) are run
 with both models; the baseline-relative FPPA, trunk lean and pelvic drop from the
-landmarks (markers off) at each true bottom frame are compared with the joint-centre
-truth, as ``benchmarks/validity.py`` does. Targets (VALIDATION.md, "Heavy landmark
-model"): heavy FPPA MAE at most 4 deg, and no metric worse than with the full model.
+landmarks (the analysis' filter and angle definitions, markers off, no visibility gate)
+at each true bottom frame are compared with the joint-centre truth, as
+``benchmarks/validity.py`` does. Measured (VALIDATION.md, "Heavy landmark model"): MAE
+FPPA 3.62 vs 5.15 deg, trunk lean 1.10 vs 1.75, pelvic drop 12.75 vs 12.67 (neither
+model sees the pelvis). Asserted: heavy FPPA MAE at most 4 deg and below full, trunk
+lean below full, pelvic drop from landmarks no better with heavy (still not valid).
 """
 
 from __future__ import annotations
@@ -24,9 +27,8 @@ CLIPS = [f"dev{i:02d}" for i in range(1, 11)]
 METRICS = {"fppa": ("fppa", "fppa"), "trunk_lean": ("trunk_lean", "lean"),
            "pelvic_drop": ("pelvic_drop", "drop")}  # fmt: skip
 HEAVY_FPPA_MAE_DEG = 4.0
-#: "Not worse": the heavy MAE may exceed the full one by at most this much (the spread of
-#: the MAE between two runs of one model whose tracking starts one frame apart).
-NOT_WORSE_SLACK_DEG = 0.1
+#: Pelvic drop from landmarks is about 12.7 deg off with either model: "the same" within.
+SAME_DROP_DEG = 0.5
 
 
 def _errors(shared_dir, model: str) -> dict[str, np.ndarray]:
@@ -37,7 +39,8 @@ def _errors(shared_dir, model: str) -> dict[str, np.ndarray]:
         video = shared_dir / "data" / "rendered" / f"{name}.mp4"
         truth = json.loads(video.with_suffix(".truth.json").read_text())
         series = extract_landmarks(video, model=model, workers=1)
-        kin = analyze_landmarks(series, AnalysisConfig(markers="off")).kinematics
+        config = AnalysisConfig(markers="off", visibility_threshold=0.0)
+        kin = analyze_landmarks(series, config).kinematics
         t = kin["t_s"].to_numpy()
         stance, fps = truth["stance"], float(truth["fps"])
         for rep in truth["reps"]:
@@ -72,14 +75,22 @@ def heavy_home():
     return installed_path(HEAVY)
 
 
-def test_heavy_reads_fppa_within_target(errors):
-    heavy = errors["heavy"]["fppa"]
-    assert heavy.size == 38
-    assert np.mean(np.abs(heavy)) <= HEAVY_FPPA_MAE_DEG
+def _mae(errors, model, metric) -> float:
+    e = errors[model][metric]
+    assert e.size == 38 and np.isfinite(e).all()
+    return float(np.mean(np.abs(e)))
 
 
-@pytest.mark.parametrize("metric", list(METRICS))
-def test_heavy_is_no_worse_than_full(errors, metric):
-    full = np.mean(np.abs(errors["full"][metric]))
-    heavy = np.mean(np.abs(errors["heavy"][metric]))
-    assert heavy <= full + NOT_WORSE_SLACK_DEG, (metric, heavy, full)
+def test_heavy_reads_fppa_within_target_and_better_than_full(errors):
+    assert _mae(errors, "heavy", "fppa") <= HEAVY_FPPA_MAE_DEG
+    assert _mae(errors, "heavy", "fppa") < _mae(errors, "full", "fppa")
+
+
+def test_heavy_reads_trunk_lean_better_than_full(errors):
+    assert _mae(errors, "heavy", "trunk_lean") < _mae(errors, "full", "trunk_lean")
+
+
+def test_heavy_does_not_make_landmark_pelvic_drop_valid(errors):
+    full, heavy = _mae(errors, "full", "pelvic_drop"), _mae(errors, "heavy", "pelvic_drop")
+    assert abs(heavy - full) <= SAME_DROP_DEG
+    assert heavy > 5.0  # still far off: pelvic drop needs markers with either model
