@@ -7,8 +7,9 @@ For each clip, runs as separate processes, alternating, ``--repeat`` rounds:
 - ``hipcheck analyze CLIP --out TMP --no-progress`` with default options, and variants
   (``--markers off``; ``--workers 1``; ``--model heavy`` when installed).
 
-It prints the median wall time, peak memory (resident set of the process and all its
-children, sampled every 20 ms) and the ratio median(variant) / median(bare), against
+It prints the median wall time, the CPU time (user + system, with worker processes),
+peak memory (resident set of the process and all its children, sampled every 20 ms) and
+the ratios median(variant) / median(bare), the wall-time ratio against
 the targets (default options: at most 0.7x on clips of 10 s or more, 1.2x on a 3 s
 phone clip; heavy: at most 1.0x on clips of 10 s or more). With ``--fps`` it also
 measures landmark extraction alone, per model, in this process: frames per second of
@@ -22,7 +23,8 @@ stored landscape with rotation metadata, like a phone), the real 27 s 1280x720 c
 720x1280 60 fps clip. Synthesised clips are written to ``--clip-dir`` once.
 
 The machine's load average is printed before and after: other work on the machine
-slows every variant, but not equally, so compare ratios from idle runs.
+slows every variant, but not equally (it takes the second core that segments need), so
+compare wall-time ratios from idle runs; the CPU-time ratios change less with load.
 
 Usage::
 
@@ -127,9 +129,12 @@ def _tree_rss_kib(pid: int) -> int:
     return total
 
 
-def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float, int]:
-    """Run ``cmd``; return (wall s, peak tree RSS MiB, exit status)."""
+def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float, float, int]:
+    """Run ``cmd``; return (wall s, CPU s of it and its children, peak tree RSS MiB, status)."""
+    import resource
+
     peak = [0]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     done = threading.Event()
@@ -145,7 +150,9 @@ def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float, int]:
     code = proc.wait()
     wall = time.perf_counter() - start
     done.set()
-    return wall, peak[0] / 1024, code
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, peak[0] / 1024, code
 
 
 def variants(heavy: bool, workers_1: bool) -> dict[str, list[str]]:
@@ -173,10 +180,10 @@ def bench_clip(clip: Path, repeat: int, heavy: bool, workers_1: bool) -> dict[st
             if r % 2:  # alternate the order too, so neither side always runs first
                 order.reverse()
             for name, cmd in order:
-                wall, rss, code = timed(cmd, env)
+                wall, cpu, rss, code = timed(cmd, env)
                 if code != 0:
                     print(f"  {name}: exit status {code}", flush=True)
-                runs.setdefault(name, []).append((wall, rss))
+                runs.setdefault(name, []).append((wall, cpu, rss))
     return runs
 
 
@@ -185,19 +192,25 @@ def report(clip: Path, runs: dict[str, list]) -> list[str]:
     from hipcheck.io.video import probe_video
 
     info = probe_video(clip)
-    bare = statistics.median(w for w, _ in runs["bare loop"])
+    bare = statistics.median(v[0] for v in runs["bare loop"])
+    bare_cpu = statistics.median(v[1] for v in runs["bare loop"])
     print(
         f"\n{clip.name}: {info.width}x{info.height}, {info.fps:.0f} fps, {info.duration_s:.1f} s, "
-        f"{info.n_frames} frames; median of {len(runs['bare loop'])}"
+        f"{info.n_frames} frames; median of {len(runs['bare loop'])}",
+        flush=True,
     )
-    print(f"  {'variant':<26} {'wall s':>7} {'ratio':>6} {'peak MiB':>9}")
+    print(f"  {'variant':<26} {'wall s':>7} {'ratio':>6} {'CPU s':>7} {'ratio':>6} {'peak MiB':>9}")
     verdicts = []
     long = info.duration_s >= 10
     for name, vals in runs.items():
-        wall = statistics.median(w for w, _ in vals)
-        rss = statistics.median(m for _, m in vals)
+        wall = statistics.median(v[0] for v in vals)
+        cpu = statistics.median(v[1] for v in vals)
+        rss = statistics.median(v[2] for v in vals)
         ratio = wall / bare
-        print(f"  {name:<26} {wall:7.2f} {ratio:6.2f} {rss:9.0f}")
+        print(
+            f"  {name:<26} {wall:7.2f} {ratio:6.2f} {cpu:7.2f} {cpu / bare_cpu:6.2f} {rss:9.0f}",
+            flush=True,
+        )
         target = None
         if name == "analyze (default)":
             target = TARGET_LONG if long else TARGET_SHORT if info.duration_s <= 4 else None

@@ -676,6 +676,10 @@ class VideoReader:
         measured answer.
     scale
         Output pixels per display pixel (1.0 unless ``max_side`` shrank frames).
+    decoder_threads
+        FFmpeg decoder threads: None lets FFmpeg choose (one per CPU), 1 decodes in the
+        decoder thread alone (least CPU in total: what parallel pose workers use, since
+        the other CPUs are busy with the other segments).
     stats
         :class:`DecodeStats` of the current (or last) pass.
     """
@@ -688,6 +692,7 @@ class VideoReader:
         threaded: bool = True,
         queue_size: int = 8,
         exact_count: bool = False,
+        decoder_threads: int | None = None,
     ) -> None:
         if queue_size < 1:
             raise ValueError(f"queue_size must be at least 1, got {queue_size}")
@@ -696,6 +701,7 @@ class VideoReader:
         self.threaded = threaded
         self.queue_size = queue_size
         self._exact_count = exact_count
+        self.decoder_threads = decoder_threads
         self.stats = DecodeStats(frames_expected=info.n_frames)
         self._passes: list[tuple[threading.Event, threading.Thread]] = []
         self._bad_packets = 0
@@ -806,7 +812,7 @@ class VideoReader:
         container = _open_input(p)
         try:
             stream = _video_stream(container, p)
-            stream.thread_type = "AUTO"  # FFmpeg frame/slice threads: faster on 2+ cores
+            self._threading(stream)
             clock = _Clock(stream, info.fps)
             self._bad_packets = 0
             produced = 0
@@ -821,6 +827,14 @@ class VideoReader:
             self._finish(produced, clock)
         finally:
             container.close()
+
+    def _threading(self, stream: av.video.VideoStream) -> None:
+        """FFmpeg's own decoder threads: automatic, or a fixed count (1 = none)."""
+        if self.decoder_threads is None:
+            stream.thread_type = "AUTO"  # frame/slice threads: faster on 2+ idle cores
+        else:
+            stream.thread_type = "AUTO" if self.decoder_threads > 1 else "SLICE"
+            stream.codec_context.thread_count = max(1, self.decoder_threads)
 
     def _decode_segment(
         self, stop_event: threading.Event, index: FrameIndex, first: int, stop: int
@@ -845,7 +859,7 @@ class VideoReader:
         container = _open_input(p)
         try:
             stream = _video_stream(container, p)
-            stream.thread_type = "AUTO"
+            self._threading(stream)
             if seek is not None:
                 # seek by the keyframe's decoding time: at or before its presentation
                 # time for every container, so "backward" lands on it or earlier

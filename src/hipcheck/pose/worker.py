@@ -112,7 +112,8 @@ def run_segment(job: dict, out: BinaryIO) -> None:
     info = VideoInfo(**job["info"])
     index = FrameIndex.from_dict(job["index"])
     warm, first, stop = job["warm"], job["first"], job["stop"]
-    reader = VideoReader(info, max_side=job.get("max_side"))
+    # one decoder thread: the other CPUs run the other segments
+    reader = VideoReader(info, max_side=job.get("max_side"), decoder_threads=1)
     frames = reader.segment(index, warm, stop)  # decoding starts now, in its thread
     started = time.perf_counter()
     backend = make_backend(PoseModel.from_dict(job["model"]))  # loads while decoding
