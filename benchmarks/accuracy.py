@@ -1,7 +1,8 @@
 """Accuracy benchmark on synthetic ground-truth clips (hipcheck.synth).
 
 Builds a seeded panel of clips (tasks x sides x severities x fps x resolutions x
-variants), runs the bundled BlazePose model on each (``hipcheck.pose``), and prints:
+variants), runs the pose model on each (bundled BlazePose full, or ``--model``), and
+prints:
 
 1. detection rate per clip and per clip type;
 2. per-joint landmark error in pixels (median, 95th percentile, max) against the drawn
@@ -19,6 +20,10 @@ Landmarks are cached beside each clip (``<clip>.landmarks.parquet``), so a rerun
 same panel folder skips the pose model. Usage::
 
     PYTHONPATH=src python benchmarks/accuracy.py [--quick] [--out DIR] [--n 24] [--analysis]
+        [--model full heavy]
+
+With several ``--model`` values every table is printed per pose model, then their
+errors at the true bottom frames side by side.
 
 ``build_panel(out_dir, n=24, seed=0)`` is reusable: it returns ``[(path, truth)]``.
 """
@@ -335,15 +340,38 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=None, help="number of clips (default 24)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--analysis", action="store_true", help="also run the full analysis")
+    parser.add_argument(
+        "--model", nargs="+", default=["full"], help="Pose models, side by side (full heavy)."
+    )
     args = parser.parse_args()
     n = args.n or (8 if args.quick else 24)
-
-    from hipcheck.pose.backends import make_backend
 
     t0 = time.perf_counter()
     clips = build_panel(args.out, n=n, seed=args.seed, quick=args.quick)
     t_gen = time.perf_counter() - t0
     print(f"panel: {len(clips)} clips in {args.out} (generated/reused in {t_gen:.0f} s)\n")
+    summaries = {}
+    for model in args.model:
+        print(f"===== pose model: {model} =====\n")
+        summaries[model] = report_model(clips, model, args.analysis)
+    if len(summaries) > 1:
+        print("\nModels side by side: at the true bottom frames, baseline-relative vs truth")
+        print(
+            f"  {'metric':<18} "
+            + " ".join(f"{'MAE ' + m:>11} {'worst ' + m:>12}" for m in summaries)
+        )
+        for metric in next(iter(summaries.values())):
+            cells = []
+            for m in summaries:
+                mae, worst = summaries[m].get(metric, (float("nan"), float("nan")))
+                cells.append(f"{mae:11.2f} {worst:12.2f}")
+            print(f"  {metric:<18} " + " ".join(cells))
+    print(f"\ntotal {time.perf_counter() - t0:.0f} s")
+
+
+def report_model(clips: list, model: str, with_analysis: bool) -> dict[str, tuple[float, float]]:
+    """Measure and print every table for one pose model; return metric -> (MAE, worst)."""
+    from hipcheck.pose.backends import make_backend
 
     errs: dict[str, list[float]] = defaultdict(list)
     errs_rel: dict[str, list[float]] = defaultdict(list)
@@ -356,7 +384,7 @@ def main() -> None:
         f"{'clip':<70} {'frames':>6} {'detect':>7} {'knee px':>8} {'ankle px':>8} {'hip slope':>9}"
     )
     for path, truth in clips:
-        backend = make_backend(None)
+        backend = make_backend(model)
         try:
             r = measure_clip(path, truth, backend)
         finally:
@@ -384,7 +412,7 @@ def main() -> None:
             f"{path.stem:<70} {truth.n_frames:>6} {r['detected']:>7.3f} {knee:>8.1f} "
             f"{ankle:>8.1f} {slope:>9.2f}"
         )
-        if args.analysis:
+        if with_analysis:
             try:
                 analyses.append(run_analysis(path, truth, r["series"]))
             except Exception as exc:  # noqa: BLE001 - report and carry on with the panel
@@ -427,16 +455,18 @@ def main() -> None:
         )
 
     print("\nAt the true bottom frames, landmarks (6 Hz Butterworth), baseline-relative vs truth")
+    out = {}
     for k, rows in bottom.items():
         m = np.array(rows)
         err = m[:, 0] - m[:, 1]
+        out[k] = (float(np.mean(np.abs(err))), float(np.max(np.abs(err))))
         print(
             f"  {k:<18} reps {len(err):>3}  MAE {np.mean(np.abs(err)):5.2f}"
             f"  worst {np.max(np.abs(err)):5.2f}"
             f"  bias {np.mean(err):+5.2f}  slope {_slope(m[:, 1], m[:, 0]):4.2f}"
         )
 
-    if args.analysis and analyses:
+    if with_analysis and analyses:
         ok_count = sum(a["n_reps"] == a["n_true"] for a in analyses)
         side_ok = sum(a["side_ok"] for a in analyses)
         n_true = sum(a["n_true"] for a in analyses)
@@ -463,7 +493,7 @@ def main() -> None:
                 f"  abs MAE {np.nanmean(ea):5.2f} worst {np.nanmax(ea):5.2f}"
                 f" | rel MAE {np.nanmean(er):5.2f} worst {np.nanmax(er):5.2f}"
             )
-    print(f"\ntotal {time.perf_counter() - t0:.0f} s")
+    return out
 
 
 def _types(spec: dict) -> list[str]:

@@ -20,10 +20,15 @@ marker whose tracked centre is within ``ID_TOL_PX`` of that marker's true centre
 candidate marker-free pelvic-drop estimators on held-out clips, and whether a
 landmark FPPA / trunk-lean gain calibration holds on held-out conditions.
 
-Landmarks are cached (``--cache``, default a folder in the temp dir), so reruns take
-seconds; the marker pass runs each time (a few seconds per marker clip). Usage::
+With ``--model full heavy`` every table is computed for each pose model and a last
+table puts their errors side by side (the heavy model must be installed:
+``hipcheck models install heavy``).
 
-    PYTHONPATH=src python benchmarks/validity.py [--shared ../shared] [--json out.json]
+Landmarks are cached per model (``--cache``, default a folder in the temp dir), so reruns
+take seconds; the marker pass runs each time (a few seconds per marker clip). Usage::
+
+    PYTHONPATH=src python benchmarks/validity.py [--shared ../shared] [--model full heavy]
+        [--json out.json]
 """
 
 from __future__ import annotations
@@ -68,15 +73,17 @@ TARGETS = {"pelvic_drop": 1.5, "fppa": 2.0, "trunk_lean": 1.5}
 # --- data ----------------------------------------------------------------------------
 
 
-def load_clip(shared: Path, cache: Path, name: str) -> tuple[dict[str, Any], LandmarkSeries]:
+def load_clip(
+    shared: Path, cache: Path, name: str, model: str = "full"
+) -> tuple[dict[str, Any], LandmarkSeries]:
     """Return the truth and the (cached) landmark series of one rendered clip."""
     from hipcheck.pose import extract_landmarks
 
     video = shared / "data" / "rendered" / f"{name}.mp4"
     truth = json.loads(video.with_suffix(".truth.json").read_text())
-    path = cache / f"{name}.landmarks.parquet"
+    path = cache / f"{name}.{model}.landmarks.parquet"
     if not path.exists():
-        save_landmarks(extract_landmarks(video), path)
+        save_landmarks(extract_landmarks(video, model=model, workers=1), path)
     return truth, load_landmarks(path)
 
 
@@ -327,23 +334,11 @@ def markdown(df: pd.DataFrame, floatfmt: str = ".2f") -> str:
     return "\n".join(lines)
 
 
-def main() -> None:
-    """Run the benchmark and print the tables."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--shared", type=Path, default=Path(__file__).resolve().parents[2] / "shared"
-    )
-    parser.add_argument(
-        "--cache", type=Path, default=Path(tempfile.gettempdir()) / "hipcheck-validity"
-    )
-    parser.add_argument("--json", type=Path, default=None, help="Also write the results here.")
-    parser.add_argument("--clips", nargs="*", default=[f"dev{i:02d}" for i in range(1, 11)])
-    args = parser.parse_args()
-    args.cache.mkdir(parents=True, exist_ok=True)
-    started = time.perf_counter()
+def run_model(args: argparse.Namespace, model: str) -> dict[str, Any]:
+    """All per-clip measurements with one pose model."""
     rows, matching, ident, frames, marker_use = [], [], [], [], []
     for name in args.clips:
-        truth, series = load_clip(args.shared, args.cache, name)
+        truth, series = load_clip(args.shared, args.cache, name, model)
         markers = marker_pass(args.shared, name, series)
         marker_use.append({"clip": name, "markers_rendered": truth["markers_rendered"],
                            "markers_used": bool(markers.summary.get("used")),
@@ -363,17 +358,25 @@ def main() -> None:
                     alt = analyze_landmarks(series, AnalysisConfig(), marker_angles=fn)
                     rows += clip_rows(name, truth, alt, f"variant hip={hip_point} trunk={base}")
     table = pd.DataFrame(rows)
+    table.insert(0, "model", model)
     summary = summarise(table)
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                            cwd=Path(__file__).parent).stdout.strip()  # fmt: skip
-    print(f"# hipcheck validity on rendered clips ({date.today()}, commit {commit}, "
-          f"{time.perf_counter() - started:.0f} s)\n")  # fmt: skip
+    summary.insert(0, "model", model)
+    est = pd.DataFrame(estimators(pd.concat(frames, ignore_index=True)))
+    est.insert(0, "model", model)
+    return {"rows": table, "summary": summary, "matching": matching, "ident": ident,
+            "marker_use": marker_use, "estimators": est}  # fmt: skip
+
+
+def print_model(model: str, res: dict[str, Any]) -> None:
+    """The per-model tables."""
+    summary = res["summary"]
+    print(f"# Pose model: {model}\n")
     print("## Marker detection\n")
-    print(markdown(pd.DataFrame(marker_use)) + "\n")
-    if ident:
-        print(markdown(pd.DataFrame(ident)) + "\n")
+    print(markdown(pd.DataFrame(res["marker_use"])) + "\n")
+    if res["ident"]:
+        print(markdown(pd.DataFrame(res["ident"])) + "\n")
     print("## Rep detection (markers off; same reps with markers)\n")
-    print(markdown(pd.DataFrame(matching)) + "\n")
+    print(markdown(pd.DataFrame(res["matching"])) + "\n")
     print("## Errors of baseline-relative values at peak knee flexion (deg)\n")
     main_runs = summary[summary["run"].isin(["markers off", "markers auto"])]
     print(markdown(main_runs) + "\n")
@@ -381,14 +384,56 @@ def main() -> None:
     var = summary[summary["run"].str.startswith("variant") & (summary["bottom"] == "true")]
     print(markdown(var[var["source"] == "markers"]) + "\n")
     print("## Marker-free estimators and gain calibrations (held-out, true bottoms)\n")
-    est = pd.DataFrame(estimators(pd.concat(frames, ignore_index=True)))
-    print(markdown(est) + "\n")
+    print(markdown(res["estimators"]) + "\n")
+
+
+def side_by_side(results: dict[str, dict[str, Any]]) -> pd.DataFrame:
+    """MAE (and worst error) per metric for every model, same runs and truths."""
+    keys = ["metric", "run", "source", "truth", "bottom"]
+    merged = None
+    for model, res in results.items():
+        s = res["summary"][res["summary"]["run"].isin(["markers off", "markers auto"])]
+        s = s[keys + ["n", "mae", "worst"]].rename(
+            columns={"n": f"n {model}", "mae": f"MAE {model}", "worst": f"worst {model}"}
+        )
+        merged = s if merged is None else merged.merge(s, on=keys, how="outer")
+    return merged
+
+
+def main() -> None:
+    """Run the benchmark and print the tables."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--shared", type=Path, default=Path(__file__).resolve().parents[2] / "shared"
+    )
+    parser.add_argument(
+        "--cache", type=Path, default=Path(tempfile.gettempdir()) / "hipcheck-validity"
+    )
+    parser.add_argument("--json", type=Path, default=None, help="Also write the results here.")
+    parser.add_argument("--clips", nargs="*", default=[f"dev{i:02d}" for i in range(1, 11)])
+    parser.add_argument(
+        "--model", nargs="+", default=["full"], help="Pose models, side by side (full heavy)."
+    )
+    args = parser.parse_args()
+    args.cache.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    results = {model: run_model(args, model) for model in args.model}
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                            cwd=Path(__file__).parent).stdout.strip()  # fmt: skip
+    print(f"# hipcheck validity on rendered clips ({date.today()}, commit {commit}, "
+          f"models {', '.join(args.model)}, {time.perf_counter() - started:.0f} s)\n")  # fmt: skip
+    for model, res in results.items():
+        print_model(model, res)
+    if len(results) > 1:
+        print("# Models side by side: errors at peak knee flexion (deg)\n")
+        print(markdown(side_by_side(results)) + "\n")
     if args.json:
-        args.json.write_text(json.dumps({"summary": summary.to_dict("records"),
-                                         "rows": table.to_dict("records"),
-                                         "identification": ident, "matching": matching,
-                                         "estimators": est.to_dict("records")}, default=float,
-                                        indent=1))  # fmt: skip
+        args.json.write_text(json.dumps({
+            model: {"summary": res["summary"].to_dict("records"),
+                    "rows": res["rows"].to_dict("records"),
+                    "identification": res["ident"], "matching": res["matching"],
+                    "estimators": res["estimators"].to_dict("records")}
+            for model, res in results.items()}, default=float, indent=1))  # fmt: skip
 
 
 def _variant(

@@ -404,13 +404,15 @@ def test_two_clips_are_combined_per_side(monkeypatch: pytest.MonkeyPatch) -> Non
     assert "3 repetitions of L.mp4 did not stand on the left leg" in text
 
 
-def test_model_problem_names_the_missing_heavy_model() -> None:
+def test_model_problem_names_the_missing_heavy_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without an installed heavy model, "high accuracy" says so and how to install it."""
+    monkeypatch.setenv("HIPCHECK_HOME", str(tmp_path))  # an empty model folder
     assert state.model_problem("standard") is None
     problem = state.model_problem("high")
-    try:
-        from hipcheck.pose import models  # noqa: F401
-    except ImportError:
-        assert problem is not None and problem.startswith(state.HEAVY_MISSING)
+    assert problem is not None and problem.startswith(state.HEAVY_MISSING)
+    assert "hipcheck models install heavy" in problem
 
 
 # --- sessions and history ---------------------------------------------------------------

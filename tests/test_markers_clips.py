@@ -197,12 +197,12 @@ def test_analyze_sls_right_good_uses_no_markers(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     assessment = json.loads((out / "assessment.json").read_text())
-    markers = assessment["summary"]["markers"]
+    markers = assessment["provenance"]["markers"]
     assert markers["mode"] == "auto" and markers["used"] is False
     assert markers["reason"].startswith("no markers found: ")
-    assert set(assessment["sources"].values()) == {"landmarks"}
+    assert set(assessment["provenance"]["sources"].values()) == {"landmarks"}
     for rep in assessment["reps"]:
-        drop = rep["metrics"]["pelvic_drop_deg"]
-        assert drop["status"] != "measured" and drop.get("rating") is None
+        for drop in rep["metrics"]["pelvic_drop_deg"].values():
+            assert drop["status"] != "measured" and drop.get("rating") is None
     assert not [f for f in assessment["findings"] if f["id"] == "pelvic_drop" and f["rated"]]
     assert assessment["overall_rating"] != "poor"

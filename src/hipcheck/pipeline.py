@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from hipcheck.config import AnalysisConfig
 from hipcheck.errors import NotMeasurableError
@@ -28,8 +27,24 @@ from hipcheck.metrics import spec
 from hipcheck.model import Assessment, Detection, PersonChange, RejectedDip, Source
 from hipcheck.person import person_changes, person_notes, tracking_jumps
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # pandas and the analysis modules load on first use (see analyze_video)
+    import pandas as pd
+
     from hipcheck.reps import Baseline, RepDetection, RepWindow
+
+#: What the analysis after the pose model imports; :func:`analyze_video` imports it in a
+#: background thread while the model runs, so the import costs no wall time.
+ANALYSIS_MODULES = (
+    "pandas",
+    "hipcheck.markers",
+    "hipcheck.assessment",
+    "hipcheck.filtering",
+    "hipcheck.kinematics",
+    "hipcheck.reps",
+    "hipcheck.tables",
+    "hipcheck.program",
+    "hipcheck.io.landmarks",
+)
 
 logger = logging.getLogger(__name__)
 
@@ -335,6 +350,7 @@ def analyze_video(
     backend: object | None = None,
     max_side: int | None = None,
     progress: Callable[[int, int | None], None] | None = None,
+    workers: int | None = None,
     **options: object,
 ) -> Analysis:
     """Analyse a video end to end.
@@ -346,7 +362,7 @@ def analyze_video(
     config
         Analysis options (task, side, sex, filter ...); keyword ``options`` override it.
     model
-        None for the bundled BlazePose full model, or a ``.task`` file.
+        ``full``, ``heavy`` or a ``.task`` file; None: the offline default.
     backend
         A pose backend to reuse (the app keeps one per browser session); it is reset
         before the clip. ``model`` is then ignored.
@@ -354,6 +370,8 @@ def analyze_video(
         Downscale frames for the pose model (speed); landmarks stay in full-size pixels.
     progress
         ``progress(frames_done, frames_expected)`` callback.
+    workers
+        Processes for the pose model (see :func:`hipcheck.pose.extract_landmarks`).
     **options
         Field overrides for ``config`` (task, side, sex, ...).
 
@@ -368,12 +386,22 @@ def analyze_video(
     config = (config or AnalysisConfig()).with_(**options)
     check_marker_option(config.markers)  # a bad colour name fails before the pose pass
     check_movie(path)
+
+    def prepare() -> None:
+        # imported while the pose model runs, so they are ready with the landmarks
+        import importlib
+
+        for name in ANALYSIS_MODULES:
+            importlib.import_module(name)
+
     series = extract_landmarks(
         path,
         model=model,
         backend=backend,  # type: ignore[arg-type]
         max_side=max_side,
         progress=progress,
+        workers=workers,
+        concurrently=prepare,
     )
     return analyze_with_video(series, path, config)
 

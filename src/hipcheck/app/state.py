@@ -401,22 +401,16 @@ def model_argument(choice: str) -> str | None:
 def model_problem(choice: str) -> str | None:
     """Return why the chosen model cannot be used here (None when it can).
 
-    The hook for the heavy pose model: the pose stage's model registry
-    (``hipcheck.pose.models.resolve_model``, added by the pose work) says whether the
-    heavy model is installed; until that registry exists, "high accuracy" is reported
-    as not available. The page then analyses with the standard model and says so.
+    The pose stage's model registry says whether the heavy model is installed (and its
+    checksum verified); when it is not, the page analyses with the standard model and
+    says so, with the install command.
     """
     if model_argument(choice) is None:
         return None
+    from hipcheck.pose.models import resolve_model
+
     try:
-        from hipcheck.pose import models
-    except ImportError:
-        return HEAVY_MISSING + " This version of hipcheck cannot use it yet."
-    resolve = getattr(models, "resolve_model", None)
-    if resolve is None:
-        return HEAVY_MISSING + " This version of hipcheck cannot use it yet."
-    try:
-        resolve(model_argument(choice))
+        resolve_model(model_argument(choice))
     except HipcheckError as exc:
         return f"{HEAVY_MISSING} {exc.message} {exc.hint or ''}".strip()
     return None

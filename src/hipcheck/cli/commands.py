@@ -69,6 +69,24 @@ def _root(
     set_verbose(verbose)
 
 
+ModelOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Pose model: full (bundled), heavy (more accurate, slower; install it once with "
+        "'hipcheck models install heavy') or the path of a MediaPipe .task bundle. "
+        "Default: full."
+    ),
+]
+WorkersOption = Annotated[
+    int | None,
+    typer.Option(
+        min=1,
+        help="Processes for the pose model on this clip. Default: one per CPU for clips long "
+        "enough to gain (about 5 s and more), else 1 (this process only).",
+    ),
+]
+
+
 @app.command()
 @present_errors
 def landmarks(
@@ -76,22 +94,20 @@ def landmarks(
     output: Annotated[
         Path, typer.Option("--output", "-o", help="Landmark file to write (.parquet).")
     ] = Path("landmarks.parquet"),
-    model: Annotated[
-        Path | None,
-        typer.Option(help="MediaPipe .task bundle; default: the BlazePose full model bundled."),
-    ] = None,
+    model: ModelOption = None,
     max_side: Annotated[
         int | None,
         typer.Option(
             min=MIN_MAX_SIDE, help="Downscale frames so the longer side is at most this (speed)."
         ),
     ] = None,
+    workers: WorkersOption = None,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
 ) -> None:
     """Extract pose landmarks (pixels, per frame, with timestamps) from a video."""
     from hipcheck.io.landmarks import save_landmarks
     from hipcheck.outputs.folder import output_file, refuse_folder
-    from hipcheck.pose import extract_landmarks
+    from hipcheck.pose import extract_landmarks, resolve_model
 
     refuse_folder(output, "the landmark file", "landmarks.parquet")
     if output.suffix.lower() != ".parquet":
@@ -99,9 +115,12 @@ def landmarks(
             f"Landmarks are written as Parquet; {output.name!r} does not end in .parquet.",
             "Give a file name ending in .parquet, e.g. -o landmarks.parquet.",
         )
+    resolve_model(model)  # a model that is not installed fails before any work
     with output_file(output, "the landmark file", "landmarks.parquet", create_parent=True):
         with frame_progress(f"Pose {video.name}", progress) as update:
-            series = extract_landmarks(video, model=model, max_side=max_side, progress=update)
+            series = extract_landmarks(
+                video, model=model, max_side=max_side, progress=update, workers=workers
+            )
         save_landmarks(series, output)
     v = series.video
     lost = f", {v['frames_lost']} lost to damage" if v.get("frames_lost") else ""
@@ -146,13 +165,12 @@ def analyze(
     markers: Annotated[
         str, typer.Option(help="Skin markers: auto (use when found), off, or a colour.")
     ] = "auto",
-    model: Annotated[
-        Path | None, typer.Option(help="MediaPipe .task bundle instead of the bundled model.")
-    ] = None,
+    model: ModelOption = None,
     max_side: Annotated[
         int | None,
         typer.Option(min=MIN_MAX_SIDE, help="Downscale frames for the pose model (speed)."),
     ] = None,
+    workers: WorkersOption = None,
     cutoff_hz: Annotated[float, typer.Option(help="Low-pass filter cut-off (Hz).")] = 6.0,
     annotate: Annotated[
         bool, typer.Option(help="Also write annotated.mp4 (skeleton and angles burnt in).")
@@ -196,9 +214,12 @@ def analyze(
             check_marker_option(config.markers)
         except HipcheckError as exc:  # an option value: a usage error
             raise UsageError(exc.message, exc.hint) from None
+        from hipcheck.pose import resolve_model
+
+        resolve_model(model)  # a model that is not installed fails before any work
     # 2. the output folder (created, writable, not in use), then the work
     with OutputFolder(out_dir, managed=OUTPUT_NAMES, command="hipcheck analyze") as folder:
-        data = _analysis(video, landmarks_file, config, model, max_side, progress)
+        data = _analysis(video, landmarks_file, config, model, max_side, workers, progress)
         if "annotated" in formats and data.video is None:
             raise UsageError(
                 f"--annotate needs the analysed clip. {data.video_note or ''}".strip(),
@@ -232,8 +253,9 @@ def _analysis(
     video: Path | None,
     landmarks_file: Path | None,
     config: AnalysisConfig,
-    model: Path | None,
+    model: str | None,
     max_side: int | None,
+    workers: int | None,
     progress: bool,
 ) -> AnalysisData:
     """Run the analysis of a video (pose model) or of saved landmarks; return AnalysisData."""
@@ -243,7 +265,9 @@ def _analysis(
 
     if video is not None:
         with frame_progress(f"Pose {video.name}", progress) as update:
-            result = analyze_video(video, config, model=model, max_side=max_side, progress=update)
+            result = analyze_video(
+                video, config, model=model, max_side=max_side, progress=update, workers=workers
+            )
         return AnalysisData.of(result, video)
     from hipcheck.io.landmarks import load_landmarks
 
@@ -299,10 +323,11 @@ def _register_subcommands() -> None:
     from hipcheck.batch.cli import register as batch
     from hipcheck.cli.serve import register as serve
     from hipcheck.history.cli import register as history
+    from hipcheck.pose.cli import register as models
     from hipcheck.program.cli import register as program
     from hipcheck.synth.cli import register as synth
 
-    for register in (synth, program, history, batch, serve):
+    for register in (synth, program, history, batch, serve, models):
         register(app)
 
 

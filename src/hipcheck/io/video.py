@@ -12,6 +12,11 @@ What this module guarantees, whatever the phone or camera:
   :class:`DecodeStats` says how many were lost; files that cannot be used at all raise
   :class:`~hipcheck.errors.VideoError` with a message naming the file and a hint.
 
+For processing one clip in several processes, :func:`index_frames` lists the frames'
+presentation times from the container's packets (no decoding), and
+:meth:`VideoReader.segment` decodes one contiguous run of frames after seeking to the
+keyframe before it, numbering and timing the frames exactly as a full pass would.
+
 OpenCV is deliberately not used for decoding: several releases ignore or misapply the
 display matrix.
 """
@@ -24,13 +29,14 @@ import math
 import os
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from types import TracebackType
 
 import av
+import av.filter
 import numpy as np
 
 from hipcheck.errors import VideoError
@@ -364,6 +370,189 @@ def _normalise_codec(info: VideoInfo) -> VideoInfo:
     return info if codec == info.codec else dataclasses.replace(info, codec=codec)
 
 
+# ------------------------------------------------------------------------------ index
+
+
+@dataclass(frozen=True)
+class FrameIndex:
+    """Every frame's presentation time and the keyframes, read from packets (not decoded).
+
+    Attributes
+    ----------
+    pts
+        Presentation timestamp of each frame in display order (stream time base).
+    t_s
+        The same as seconds from the stream start, as a full decoding pass gives them.
+    key_pts, key_dts
+        Presentation and decoding timestamps of the keyframes (seek points), in
+        display order.
+    time_base
+        The stream's time base (seconds per tick).
+    vfr
+        Whether the frame intervals are unevenly spaced (same rule as a full pass).
+    usable
+        Whether segments may be decoded from this index: every packet has a distinct
+        presentation time, their count matches the container's, and the file starts
+        with a keyframe. Otherwise ``reason`` says why and callers decode in one pass.
+    reason
+        Why the index is not usable, or None.
+    """
+
+    pts: np.ndarray
+    t_s: np.ndarray
+    key_pts: np.ndarray
+    key_dts: np.ndarray
+    time_base: Fraction
+    vfr: bool
+    usable: bool
+    reason: str | None = None
+
+    @property
+    def n_frames(self) -> int:
+        """Number of frames."""
+        return int(self.pts.size)
+
+    def seek_point(self, first: int) -> tuple[int, int] | None:
+        """(pts, dts) of the last keyframe at or before frame ``first``; None: from the start."""
+        k = int(np.searchsorted(self.key_pts, self.pts[first], side="right")) - 1
+        if k <= 0:
+            return None
+        return int(self.key_pts[k]), int(self.key_dts[k])
+
+    def to_dict(self) -> dict:
+        """JSON-ready form (sent to worker processes)."""
+        return {
+            "pts": self.pts.tolist(),
+            "t_s": self.t_s.tolist(),
+            "key_pts": self.key_pts.tolist(),
+            "key_dts": self.key_dts.tolist(),
+            "time_base": [self.time_base.numerator, self.time_base.denominator],
+            "vfr": self.vfr,
+            "usable": self.usable,
+            "reason": self.reason,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> FrameIndex:
+        """Inverse of :meth:`to_dict`."""
+        return cls(
+            pts=np.asarray(d["pts"], dtype=np.int64),
+            t_s=np.asarray(d["t_s"], dtype=np.float64),
+            key_pts=np.asarray(d["key_pts"], dtype=np.int64),
+            key_dts=np.asarray(d["key_dts"], dtype=np.int64),
+            time_base=Fraction(*d["time_base"]),
+            vfr=bool(d["vfr"]),
+            usable=bool(d["usable"]),
+            reason=d.get("reason"),
+        )
+
+
+def _unusable(reason: str) -> FrameIndex:
+    empty = np.zeros(0, dtype=np.int64)
+    return FrameIndex(empty, np.zeros(0), empty, empty, Fraction(1), False, False, reason)
+
+
+def index_frames(path: str | os.PathLike[str]) -> FrameIndex:
+    """Index a video's frames from its packets, without decoding (milliseconds per clip).
+
+    Parameters
+    ----------
+    path
+        Video file.
+
+    Returns
+    -------
+    FrameIndex
+        ``usable`` is False (with a ``reason``) when the packets cannot be trusted to
+        stand for the decoded frames: missing or repeated timestamps, a count that
+        differs from the container's, no keyframe first, or unreadable data.
+
+    Raises
+    ------
+    VideoError
+        The file is missing or not a video.
+    """
+    p = _resolve(path)
+    container = _open_input(p)
+    try:
+        stream = _video_stream(container, p)
+        time_base = stream.time_base
+        if not time_base:
+            return _unusable("the video stream has no time base")
+        pts: list[int] = []
+        keys: list[tuple[int, int]] = []
+        first_is_key: bool | None = None
+        try:
+            for packet in container.demux(stream):
+                if packet.size == 0:  # end-of-stream flush packet
+                    continue
+                if packet.pts is None:
+                    return _unusable("a packet has no presentation time")
+                if first_is_key is None:
+                    first_is_key = bool(packet.is_keyframe)
+                pts.append(int(packet.pts))
+                if packet.is_keyframe:
+                    dts = packet.dts if packet.dts is not None else packet.pts
+                    keys.append((int(packet.pts), int(dts)))
+        except (av.error.FFmpegError, OSError) as exc:
+            return _unusable(f"the file could not be read to the end ({_describe(exc)})")
+        if not pts:
+            return _unusable("no video packets")
+        if not first_is_key:
+            return _unusable("the stream does not start with a keyframe")
+        arr = np.sort(np.asarray(pts, dtype=np.int64))
+        if np.any(np.diff(arr) <= 0):
+            return _unusable("repeated presentation times")
+        if stream.frames and stream.frames > 0 and stream.frames != arr.size:
+            return _unusable(f"{arr.size} packets but {stream.frames} frames announced")
+        start = stream.start_time or 0
+        # exact rational arithmetic, as a full pass computes each frame's time
+        tb = Fraction(time_base)
+        t_s = np.asarray([float((int(v) - start) * tb) for v in arr], dtype=np.float64)
+        keys.sort()
+        key_pts = np.asarray([k[0] for k in keys], dtype=np.int64)
+        key_dts = np.asarray([k[1] for k in keys], dtype=np.int64)
+        vfr = _uneven_times(t_s, float(time_base))
+        if not (stream.frames and stream.frames > 0) and _cut_short(t_s, stream, container):
+            return _unusable("the packets end before the stream's duration (cut short?)")
+        return FrameIndex(arr, t_s, key_pts, key_dts, Fraction(time_base), vfr, True)
+    finally:
+        container.close()
+
+
+def _cut_short(
+    t_s: np.ndarray, stream: av.video.VideoStream, container: av.container.InputContainer
+) -> bool:
+    """Whether frames end before the stream duration (the rule of ``_frames_missing``)."""
+    duration = _duration_s(container, stream)
+    if t_s.size < 2 or duration <= 0:
+        return False
+    mean_dt = (t_s[-1] - t_s[0]) / (t_s.size - 1)
+    missing_s = duration - (t_s[-1] + mean_dt)
+    slack_s = max(_ESTIMATE_SLACK_FRAMES * mean_dt, _ESTIMATE_SLACK_FRACTION * duration)
+    return bool(missing_s > slack_s)
+
+
+def _uneven_times(t_s: np.ndarray, tick: float) -> bool:
+    """Whether timestamps are unevenly spaced (the rule of ``_Clock.uneven``)."""
+    if t_s.size < 3:
+        return False
+    dt = np.diff(t_s)
+    mean_dt = (t_s[-1] - t_s[0]) / (t_s.size - 1)
+    return _spread_uneven(float(dt.min()), float(dt.max()), float(mean_dt), tick)
+
+
+def _spread_uneven(min_dt: float, max_dt: float, mean_dt: float, tick: float) -> bool:
+    # rounding to the time base jitters intervals by one tick; where a tick is a whole
+    # frame (AVI) any spread is real
+    rounding = min(1.5 * tick, 0.5 * mean_dt)
+    return max_dt - min_dt > max(VFR_RELATIVE_SPREAD * mean_dt, rounding)
+
+
+class SegmentMismatch(Exception):
+    """Decoded frames did not match the frame index (callers fall back to one pass)."""
+
+
 # ----------------------------------------------------------------------------- reader
 
 
@@ -417,6 +606,56 @@ def _output_size(info: VideoInfo, max_side: int | None) -> tuple[float, tuple[in
     return scale, (w, h)
 
 
+class _Rotator:
+    """Turn decoded frames upright with FFmpeg's transpose/flip filters (before RGB).
+
+    Rotating the YUV frame in FFmpeg (as the ``ffmpeg`` tool does for phone clips) costs
+    about a tenth of turning the RGB array in numpy (a strided 6 MB copy per 1080p
+    frame). One instance per decoding pass; the filter graph is rebuilt if the frame
+    size or pixel format changes mid-stream.
+    """
+
+    FILTERS = {90: [("transpose", "clock")], 180: [("hflip", ""), ("vflip", "")],
+               270: [("transpose", "cclock")]}  # fmt: skip
+
+    def __init__(self, rotation_cw: int) -> None:
+        if rotation_cw not in self.FILTERS:
+            raise ValueError(f"rotation must be 90, 180 or 270 degrees, got {rotation_cw}")
+        self.rotation = rotation_cw
+        self._key: tuple | None = None
+        self._graph: av.filter.Graph | None = None
+
+    def _build(self, vframe: av.VideoFrame) -> None:
+        graph = av.filter.Graph()
+        node = graph.add_buffer(
+            width=vframe.width,
+            height=vframe.height,
+            format=vframe.format.name,
+            time_base=vframe.time_base or Fraction(1, 1000),
+        )
+        for name, args in self.FILTERS[self.rotation]:
+            nxt = graph.add(name, args) if args else graph.add(name)
+            node.link_to(nxt)
+            node = nxt
+        sink = graph.add("buffersink")
+        node.link_to(sink)
+        graph.configure()
+        self._graph = graph
+
+    def __call__(self, vframe: av.VideoFrame) -> av.VideoFrame:
+        key = (vframe.width, vframe.height, vframe.format.name)
+        if key != self._key:
+            self._build(vframe)
+            self._key = key
+        assert self._graph is not None
+        self._graph.push(vframe)
+        return self._graph.pull()
+
+
+class _LandedLate(Exception):
+    """A seek landed after the frame it was meant to reach."""
+
+
 class _End:
     """Queue marker: the decoder finished normally."""
 
@@ -426,6 +665,10 @@ class _Failure:
     """Queue marker: the decoder raised ``exc``."""
 
     exc: Exception
+
+
+#: A decoding pass: takes the stop event, yields frames (run in the decoder thread).
+_DecodeFn = Callable[[threading.Event], Iterator[Frame]]
 
 
 class VideoReader:
@@ -441,6 +684,10 @@ class VideoReader:
         measured answer.
     scale
         Output pixels per display pixel (1.0 unless ``max_side`` shrank frames).
+    decoder_threads
+        FFmpeg decoder threads: None lets FFmpeg choose (one per CPU), 1 decodes in the
+        decoder thread alone (least CPU in total: what parallel pose workers use, since
+        the other CPUs are busy with the other segments).
     stats
         :class:`DecodeStats` of the current (or last) pass.
     """
@@ -453,6 +700,7 @@ class VideoReader:
         threaded: bool = True,
         queue_size: int = 8,
         exact_count: bool = False,
+        decoder_threads: int | None = None,
     ) -> None:
         if queue_size < 1:
             raise ValueError(f"queue_size must be at least 1, got {queue_size}")
@@ -461,26 +709,73 @@ class VideoReader:
         self.threaded = threaded
         self.queue_size = queue_size
         self._exact_count = exact_count
+        self.decoder_threads = decoder_threads
         self.stats = DecodeStats(frames_expected=info.n_frames)
         self._passes: list[tuple[threading.Event, threading.Thread]] = []
         self._bad_packets = 0
 
     # ---------------------------------------------------------------- iteration
     def __iter__(self) -> Iterator[Frame]:
+        return self.stream()
+
+    def stream(self) -> Iterator[Frame]:
+        """Start decoding the whole file now and return its frames.
+
+        With ``threaded`` the decoder thread starts before this returns, so frames are
+        being decoded while the caller does other work (loading the pose model).
+        """
         self.stats = DecodeStats(frames_expected=self.info.n_frames)
-        frames = self._iter_threaded() if self.threaded else self._decode(threading.Event())
+        if not self.threaded:
+            return self._counted(self._decode(threading.Event()))
+        return self._counted(self._threaded(self._decode))
+
+    def segment(self, index: FrameIndex, first: int, stop: int) -> Iterator[Frame]:
+        """Decode frames ``first`` to ``stop - 1`` (display order, numbered as in ``index``).
+
+        Seeks to the last keyframe at or before ``first`` and decodes from there (frames
+        before ``first`` are decoded but not converted). Frame numbers, timestamps and
+        pixels equal those of a full pass. Decoding starts before this returns (when
+        ``threaded``).
+
+        Raises
+        ------
+        SegmentMismatch
+            While iterating: the decoded frames do not match ``index`` (missing,
+            reordered or extra frames, a decode error); decode the file in one pass.
+        """
+        if not 0 <= first < stop <= index.n_frames:
+            raise ValueError(f"bad segment {first}..{stop} of {index.n_frames} frames")
+        self.stats = DecodeStats(frames_expected=stop - first)
+
+        def decode(stop_event: threading.Event) -> Iterator[Frame]:
+            return self._decode_segment(stop_event, index, first, stop)
+
+        if not self.threaded:
+            return self._counted(decode(threading.Event()))
+        return self._counted(self._threaded(decode))
+
+    def _counted(self, frames: Iterator[Frame]) -> Iterator[Frame]:
         for frame in frames:
             self.stats.frames_decoded += 1
             yield frame
 
-    def _iter_threaded(self) -> Iterator[Frame]:
+    def _threaded(self, decode: _DecodeFn) -> Iterator[Frame]:
+        """Start ``decode`` in a background thread now; return the consuming iterator."""
         stop = threading.Event()
         q: queue.Queue[Frame | _End | _Failure] = queue.Queue(maxsize=self.queue_size)
         thread = threading.Thread(
-            target=self._produce, args=(q, stop), name="hipcheck-video-decode", daemon=True
+            target=self._produce, args=(q, stop, decode), name="hipcheck-video-decode", daemon=True
         )
         self._passes.append((stop, thread))
         thread.start()
+        return self._consume(q, stop, thread)
+
+    def _consume(
+        self,
+        q: queue.Queue[Frame | _End | _Failure],
+        stop: threading.Event,
+        thread: threading.Thread,
+    ) -> Iterator[Frame]:
         try:
             while True:
                 try:
@@ -497,9 +792,9 @@ class VideoReader:
         finally:
             self._stop(stop, thread)
 
-    def _produce(self, q: queue.Queue, stop: threading.Event) -> None:
+    def _produce(self, q: queue.Queue, stop: threading.Event, decode: _DecodeFn) -> None:
         """Thread body: decode into ``q`` until done or ``stop`` is set."""
-        frames = self._decode(stop)
+        frames = decode(stop)
         try:
             for frame in frames:
                 if not _put(q, frame, stop):
@@ -525,18 +820,86 @@ class VideoReader:
         container = _open_input(p)
         try:
             stream = _video_stream(container, p)
-            stream.thread_type = "AUTO"  # FFmpeg frame/slice threads: faster on 2+ cores
+            self._threading(stream)
             clock = _Clock(stream, info.fps)
             self._bad_packets = 0
             produced = 0
+            rotator = self._rotator()
             for vframe in self._decoded_frames(container, stream):
                 if stop.is_set():
                     return
                 t_s = clock.time_of(vframe)
-                yield Frame(index=produced, t_s=t_s, image=self._to_rgb(vframe))
+                yield Frame(index=produced, t_s=t_s, image=self._to_rgb(vframe, rotator))
                 produced += 1
             self.stats.timestamps_guessed = clock.guessed
             self._finish(produced, clock)
+        finally:
+            container.close()
+
+    def _threading(self, stream: av.video.VideoStream) -> None:
+        """FFmpeg's own decoder threads: automatic, or a fixed count (1 = none)."""
+        if self.decoder_threads is None:
+            stream.thread_type = "AUTO"  # frame/slice threads: faster on 2+ idle cores
+        else:
+            stream.thread_type = "AUTO" if self.decoder_threads > 1 else "SLICE"
+            stream.codec_context.thread_count = max(1, self.decoder_threads)
+
+    def _decode_segment(
+        self, stop_event: threading.Event, index: FrameIndex, first: int, stop: int
+    ) -> Iterator[Frame]:
+        """Decode frames ``first..stop-1`` after seeking (decoder thread when threaded)."""
+        seek = index.seek_point(first)
+        try:
+            yield from self._segment_pass(stop_event, index, first, stop, seek)
+        except _LandedLate:
+            # the demuxer's seek landed after the wanted keyframe: decode from the start
+            yield from self._segment_pass(stop_event, index, first, stop, None)
+
+    def _segment_pass(
+        self,
+        stop_event: threading.Event,
+        index: FrameIndex,
+        first: int,
+        stop: int,
+        seek: tuple[int, int] | None,
+    ) -> Iterator[Frame]:
+        p = Path(self.info.path)
+        container = _open_input(p)
+        try:
+            stream = _video_stream(container, p)
+            self._threading(stream)
+            if seek is not None:
+                # seek by the keyframe's decoding time: at or before its presentation
+                # time for every container, so "backward" lands on it or earlier
+                container.seek(seek[1], stream=stream, backward=True, any_frame=False)
+            wanted = int(index.pts[first])
+            i = first
+            rotator = self._rotator()
+            try:
+                for packet in container.demux(stream):
+                    for vframe in stream.decode(packet):
+                        if stop_event.is_set():
+                            return
+                        pts = vframe.pts
+                        if pts is None:
+                            raise SegmentMismatch(f"{p.name}: a decoded frame has no timestamp")
+                        if i == first and pts < wanted:
+                            continue  # before the segment: decoded for its references only
+                        if pts != index.pts[i]:
+                            if i == first and seek is not None:
+                                raise _LandedLate
+                            raise SegmentMismatch(
+                                f"{p.name}: frame {i} decoded with pts {pts}, "
+                                f"index says {int(index.pts[i])}"
+                            )
+                        image = self._to_rgb(vframe, rotator)
+                        yield Frame(index=i, t_s=float(index.t_s[i]), image=image)
+                        i += 1
+                        if i == stop:
+                            return
+            except av.error.FFmpegError as exc:
+                raise SegmentMismatch(f"{p.name}: decode error ({_describe(exc)})") from exc
+            raise SegmentMismatch(f"{p.name}: the file ended at frame {i}, before frame {stop}")
         finally:
             container.close()
 
@@ -614,16 +977,25 @@ class VideoReader:
         slack_s = max(_ESTIMATE_SLACK_FRAMES * mean_dt, _ESTIMATE_SLACK_FRACTION * duration)
         return round(missing_s / mean_dt) if missing_s > slack_s else 0
 
-    def _to_rgb(self, vframe: av.VideoFrame) -> np.ndarray:
+    def _to_rgb(self, vframe: av.VideoFrame, rotator: _Rotator | None = None) -> np.ndarray:
+        """Return the upright RGB array of a decoded frame (rotated by FFmpeg, then resized)."""
+        if rotator is not None:
+            vframe = rotator(vframe)
         if self._resize_to is None:
             image = vframe.to_ndarray(format="rgb24")
         else:
             w, h = self._resize_to
+            if self.info.rotation in (90, 270):
+                w, h = h, w
             image = vframe.reformat(
                 width=w, height=h, format="rgb24", interpolation="AREA"
             ).to_ndarray()
         # PyAV hands back a strided view when rows are padded; callers want plain arrays
-        return np.ascontiguousarray(rotate_image(image, self.info.rotation))
+        return np.ascontiguousarray(image)
+
+    def _rotator(self) -> _Rotator | None:
+        """Return a fresh rotation filter for one decoding pass (None for upright video)."""
+        return _Rotator(self.info.rotation) if self.info.rotation else None
 
     # ---------------------------------------------------------------- lifetime
     def close(self) -> None:
@@ -728,7 +1100,4 @@ class _Clock:
         if self.count < 3 or mean_dt is None:
             return False
         tick = float(self.time_base) if self.time_base else 0.0
-        # rounding to the time base jitters intervals by one tick; where a tick is a
-        # whole frame (AVI) any spread is real
-        rounding = min(1.5 * tick, 0.5 * mean_dt)
-        return self.max_dt - self.min_dt > max(VFR_RELATIVE_SPREAD * mean_dt, rounding)
+        return _spread_uneven(self.min_dt, self.max_dt, mean_dt, tick)

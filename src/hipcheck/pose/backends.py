@@ -5,10 +5,10 @@ BlazePose landmarks **normalised** to that frame (x/W, y/H, z scaled like x, vis
 presence) as a ``(33, 5)`` float32 array, or None when no person is found. The caller
 (:func:`hipcheck.pose.extract_landmarks`) converts to pixels.
 
-- :class:`BlazePoseBackend` (default): the legacy ``mp.solutions.pose`` graph with the
-  BlazePose *full* landmark model and the pose detector that ship inside the pinned
-  ``mediapipe==0.10.21`` wheel. ``model_complexity=1`` is the only variant in the
-  wheel (0 and 2 would be downloaded, which hipcheck never does). Tracking mode (the
+- :class:`BlazePoseBackend` (default): the legacy BlazePose graph of the pinned
+  ``mediapipe==0.10.21`` wheel with its pose detector and the *full* landmark model
+  inside the wheel, or the *heavy* landmark model once installed
+  (:mod:`hipcheck.pose.models`, :mod:`hipcheck.pose.mp_graph`). Tracking mode (the
   detector runs only when tracking is lost) and the model's own smoothing off, because
   hipcheck filters offline with a zero-lag Butterworth.
 - :class:`TasksBackend`: the Tasks-API ``PoseLandmarker`` with a user-supplied
@@ -21,7 +21,6 @@ and speed.
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 from typing import Protocol
 
@@ -29,12 +28,7 @@ import numpy as np
 
 from hipcheck.errors import ModelError
 from hipcheck.landmarks import N_LANDMARKS
-
-#: Model files the default backend needs inside the mediapipe wheel.
-_BUNDLED_FILES = (
-    "modules/pose_landmark/pose_landmark_full.tflite",
-    "modules/pose_detection/pose_detection.tflite",
-)
+from hipcheck.pose.models import PoseModel, resolve_model
 
 
 class PoseBackend(Protocol):
@@ -56,66 +50,52 @@ class PoseBackend(Protocol):
         ...
 
 
-def _mediapipe_dir() -> Path:
-    spec = importlib.util.find_spec("mediapipe")
-    if spec is None or spec.origin is None:
-        raise ModelError(
-            "The 'mediapipe' package is not installed.",
-            "Install hipcheck with pip (it pins mediapipe==0.10.21).",
-        )
-    return Path(spec.origin).parent
-
-
 class BlazePoseBackend:
-    """BlazePose full from the mediapipe wheel (legacy solutions API), fully offline.
+    """BlazePose (legacy graph) with the full model from the wheel or the installed heavy one.
 
     Parameters
     ----------
+    variant
+        ``full`` (bundled, zero set-up) or ``heavy`` (``hipcheck models install heavy``).
+    model_path
+        The heavy landmark model; default: the installed, verified one.
     min_detection_confidence, min_tracking_confidence
         MediaPipe thresholds (defaults 0.5).
     """
 
-    name = "blazepose-full (mediapipe 0.10.21 legacy, bundled)"
-
     def __init__(
-        self, min_detection_confidence: float = 0.5, min_tracking_confidence: float = 0.5
+        self,
+        variant: str = "full",
+        model_path: str | Path | None = None,
+        min_detection_confidence: float = 0.5,
+        min_tracking_confidence: float = 0.5,
     ) -> None:
-        root = _mediapipe_dir()
-        missing = [f for f in _BUNDLED_FILES if not (root / f).is_file()]
-        if missing:
-            raise ModelError(
-                f"The bundled BlazePose model files are missing from {root}: {missing}.",
-                "Reinstall mediapipe==0.10.21 (newer releases do not ship the model), "
-                "or pass a .task model file with --model.",
-            )
-        from mediapipe.python.solutions import pose as mp_pose
+        from hipcheck.pose.mp_graph import PoseGraph
 
-        self._pose = mp_pose.Pose(
-            static_image_mode=False,
-            model_complexity=1,
-            smooth_landmarks=False,
-            enable_segmentation=False,
+        if variant == "heavy" and model_path is None:
+            from hipcheck.pose.models import resolve_model
+
+            model_path = resolve_model("heavy").path
+        self.variant = variant
+        self.name = f"blazepose-{variant} (mediapipe 0.10.21 legacy graph)"
+        self._graph = PoseGraph(
+            variant,
+            None if model_path is None else Path(model_path),
             min_detection_confidence=min_detection_confidence,
             min_tracking_confidence=min_tracking_confidence,
         )
 
     def process(self, image_rgb: np.ndarray, t_ms: int) -> np.ndarray | None:
         """Run the model on one upright RGB frame (``t_ms`` unused: tracking is implicit)."""
-        result = self._pose.process(image_rgb)
-        if result.pose_landmarks is None:
-            return None
-        out = np.empty((N_LANDMARKS, 5), dtype=np.float32)
-        for i, lm in enumerate(result.pose_landmarks.landmark):
-            out[i] = (lm.x, lm.y, lm.z, lm.visibility, np.nan)
-        return out
+        return self._graph.process(image_rgb)
 
     def reset(self) -> None:
         """Forget tracking state: a reused instance then gives a fresh instance's output."""
-        self._pose.reset()
+        self._graph.reset()
 
     def close(self) -> None:
         """Release the graph."""
-        self._pose.close()
+        self._graph.close()
 
 
 class TasksBackend:
@@ -181,13 +161,18 @@ class TasksBackend:
         self._landmarker.close()
 
 
-def make_backend(model: str | Path | None = None) -> PoseBackend:
-    """Return the default bundled backend, or a Tasks backend for a ``.task`` path."""
-    if model is None or str(model) in ("", "bundled", "blazepose"):
-        return BlazePoseBackend()
-    if Path(model).suffix != ".task":
-        raise ModelError(
-            f"Unsupported pose model file: {model}.",
-            "Pass a MediaPipe PoseLandmarker .task bundle, or omit --model.",
-        )
-    return TasksBackend(model)
+def make_backend(model: str | Path | PoseModel | None = None) -> PoseBackend:
+    """Return a backend for ``model``: None or ``full`` (bundled), ``heavy``, or a ``.task``.
+
+    None always means the bundled full model (live mode and the app rely on that); the
+    offline default is chosen by :func:`hipcheck.pose.extract_landmarks`.
+
+    Raises
+    ------
+    hipcheck.errors.ModelError
+        See :func:`hipcheck.pose.models.resolve_model`.
+    """
+    resolved = resolve_model(model)
+    if resolved.kind == "task":
+        return TasksBackend(resolved.path)  # type: ignore[arg-type]
+    return BlazePoseBackend(resolved.kind, resolved.path)
