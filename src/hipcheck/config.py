@@ -1,10 +1,9 @@
 """One typed configuration object shared by the library, CLI, app and batch runs.
 
-Defaults follow ``../shared/reference/clinical.md``: §1 (visibility gate 0.5, gaps up to
-0.2 s, reject a rep with more than 10 % missing frames), §2.5 (reps: prominence of at
-least 0.05 leg lengths, at least 1 s between peaks) and §7 (4th-order zero-lag
-Butterworth, 6 Hz for slow tasks). Values marked [HEUR] in clinical.md are engineering
-defaults, not validated cut-offs.
+Defaults follow docs/EVIDENCE.md section 2 (visibility gate 0.5, gaps up to 0.2 s, reject
+a rep with more than 10 % missing frames; reps: prominence of at least 0.05 leg lengths,
+at least 1 s between peaks; 4th-order zero-lag Butterworth, 6 Hz for slow tasks). Values
+marked "engineering default" there are engineering defaults, not validated cut-offs.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Signal cleaning for landmark trajectories (``clinical.md`` §1 and §7).
+"""Signal cleaning for landmark trajectories (docs/EVIDENCE.md).
 
 The offline chain (:func:`clean_series`) is: visibility gate -> fill short gaps ->
 resample to a uniform time grid -> zero-lag Butterworth low-pass. Each step exists as
@@ -35,13 +35,13 @@ from scipy import signal
 
 from hipcheck.landmarks import LandmarkSeries
 
-#: [HEUR] visibility below this removes a landmark from a frame (clinical.md §1).
+#: (engineering default) visibility below this removes a landmark from a frame (docs/EVIDENCE.md).
 DEFAULT_VISIBILITY_THRESHOLD = 0.5
-#: [HEUR] longest gap bridged by interpolation, seconds (clinical.md §1).
+#: (engineering default) longest gap bridged by interpolation, seconds (docs/EVIDENCE.md).
 DEFAULT_MAX_GAP_S = 0.2
-#: low-pass cut-off for slow tasks (SLS, step-down, squat), Hz (clinical.md §7).
+#: low-pass cut-off for slow tasks (SLS, step-down, squat), Hz (docs/EVIDENCE.md).
 DEFAULT_CUTOFF_HZ = 6.0
-#: effective order of the zero-lag filter (clinical.md §7: "4th-order, zero-lag").
+#: effective order of the zero-lag filter (docs/EVIDENCE.md: "4th-order, zero-lag").
 DEFAULT_ORDER = 4
 #: order of the causal live filter (one pass: its lag grows with the order).
 DEFAULT_CAUSAL_ORDER = 2
@@ -72,7 +72,7 @@ def _as_time(t_s: ArrayLike, n: int) -> np.ndarray:
 def gate_by_visibility(
     series: LandmarkSeries, threshold: float = DEFAULT_VISIBILITY_THRESHOLD
 ) -> LandmarkSeries:
-    """Return a series with landmarks of low visibility removed (``clinical.md`` §1).
+    """Return a series with landmarks of low visibility removed (docs/EVIDENCE.md).
 
     Where ``visibility < threshold`` the landmark's x, y and z become NaN. Visibility
     itself is kept, so later steps can still see why a point is missing. A NaN

@@ -1,6 +1,6 @@
 """Rating bands (package data ``data/rubric.toml``) and the functions that apply them.
 
-The bands are the proposed rubric of ``../shared/reference/clinical.md`` §4.2 ([HEUR],
+The bands are the proposed rubric of docs/EVIDENCE.md (engineering default,
 anchored on the literature values cited in the data file). All rated values are
 baseline-relative at peak knee flexion; + = valgus / contralateral drop / ipsilateral
 lean.
@@ -66,7 +66,7 @@ def rate(value: float | None, metric: str, sex: str = "unspecified") -> str | No
 
 
 def overall(ratings: Sequence[str | None]) -> str | None:
-    """Combine component ratings (clinical.md §4.2, Crossley-style [HEUR]).
+    """Combine component ratings (docs/EVIDENCE.md section 3; an engineering default).
 
     poor if any component is poor or two or more are fair; fair if exactly one is
     fair; otherwise good. None if no component was rated.

@@ -135,7 +135,7 @@ class Comparison:
 def _verdict(metric: str, change: float, mdc: float | None) -> str:
     if mdc is None:
         return NO_MDC
-    # clinical.md: a change is real at or above the MDC; positive = worse for every angle
+    # docs/EVIDENCE.md: a change is real at or above the MDC; positive = worse for every angle
     if abs(change) < mdc:
         return NO_CHANGE
     return WORSENED if change > 0 else IMPROVED

@@ -1,6 +1,6 @@
 """Per-frame kinematics from pose landmarks (pure functions on pixel arrays).
 
-Conventions (``design.md`` §3, ``clinical.md`` §1-§2): image pixels, x right, y down;
+Conventions (docs/SCHEMA.md, docs/EVIDENCE.md): image pixels, x right, y down;
 "left"/"right" are the subject's sides; medial is toward the other hip (mirror-safe).
 FPPA + = valgus; pelvic drop + = the non-stance side lower; trunk lean + = toward the
 stance side; depth + = pelvis below its standing level.

@@ -3,7 +3,7 @@
 Points are pixel coordinates in the image frame (x right, y **down**), as ``(..., 2)``
 arrays: ``(n, 2)`` for a track, ``(2,)`` for a single point; inputs broadcast against
 each other. Helpers that compute angles flip y to point **up** first (``Y = -y``), as
-``clinical.md`` §1 does, so every formula reads like the textbook one. Any NaN in an
+docs/EVIDENCE.md does, so every formula reads like the textbook one. Any NaN in an
 input gives NaN in the output.
 """
 
@@ -48,7 +48,7 @@ def distance(a: ArrayLike, b: ArrayLike) -> np.ndarray:
 def medial_sign(hip: ArrayLike, other_hip: ArrayLike) -> np.ndarray:
     """Return ``m = sign(other_hip.x - hip.x)``: the image-x direction that is medial.
 
-    Medial for a limb points toward the other hip (``clinical.md`` §1), which keeps
+    Medial for a limb points toward the other hip (docs/EVIDENCE.md), which keeps
     signs right in mirrored images. Coincident hips (side view) give NaN, not 0, so
     that nothing downstream silently reads a sign from them.
     """

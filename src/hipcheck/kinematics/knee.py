@@ -1,10 +1,10 @@
-"""Knee measures: FPPA, knee medial displacement, KASR, KHR (``clinical.md`` §2.1-2.2).
+"""Knee measures: FPPA, knee medial displacement, KASR, KHR (docs/EVIDENCE.md, section 1).
 
 Sources: FPPA after Willson 2006 / Munro, Herrington & Carolan 2012 (J Sport Rehabil
 21:7-11), positive = valgus; knee medial displacement after ``mocapr`` FPKD
 (steenharsted/mocapr ``R/frontal_plane_kinematics.R``); KASR after Mizner et al. 2012
 (Clin J Sport Med); KHR after Noyes 2005. Medial is derived from geometry (toward the
-other hip, ``clinical.md`` §1), never from left/right labels, so mirrored images keep
+other hip, docs/EVIDENCE.md), never from left/right labels, so mirrored images keep
 their signs.
 """
 
@@ -35,10 +35,10 @@ def fppa_deg(hip: ArrayLike, knee: ArrayLike, ankle: ArrayLike, other_hip: Array
 
     FPPA = 180 - the interior angle at the knee = the angle between the thigh vector
     (hip -> knee) and the shank vector (knee -> ankle); 0 when hip, knee and ankle are
-    collinear (Herrington/Munro; ``clinical.md`` §2.1).
+    collinear (Herrington/Munro; docs/EVIDENCE.md).
 
     Frame: image pixels, x right, y down (the angle is unsigned geometry, so the y flip
-    of ``clinical.md`` does not change it).
+    of docs/EVIDENCE.md does not change it).
     Sign: **+ = valgus** (the knee is medial of the hip-ankle line), - = varus.
     Sides: all landmarks belong to the measured limb except ``other_hip``, the other
     limb's hip, which defines medial: ``m = sign(other_hip.x - hip.x)``. Mirror-safe.
@@ -71,7 +71,7 @@ def knee_medial_displacement(
 ) -> np.ndarray:
     """Return the knee's signed offset from the hip-ankle line / leg length (unitless).
 
-    ``KMD = offset * m / L_leg`` (``clinical.md`` §2.2, after ``mocapr`` FPKD), where
+    ``KMD = offset * m / L_leg`` (docs/EVIDENCE.md, after ``mocapr`` FPKD), where
     ``offset`` is the horizontal knee offset from the hip-ankle line at knee height
     (:func:`knee_offset_px`) and ``m = sign(other_hip.x - hip.x)``.
 

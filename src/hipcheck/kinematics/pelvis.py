@@ -1,9 +1,9 @@
-"""Pelvic obliquity / contralateral pelvic drop (``clinical.md`` §2.3).
+"""Pelvic obliquity / contralateral pelvic drop (docs/EVIDENCE.md).
 
 Source: Straub & Powers 2022 (IJSPT 17(2):139-147) define contralateral pelvic drop
 (CPD) as the frontal-plane drop of the non-stance side; the 2D formula is
-``clinical.md`` §2.3. Pose landmarks alone follow a true pelvic drop poorly
-(``design.md`` §4): callers must present this as indicative unless validated.
+docs/EVIDENCE.md. Pose landmarks alone follow a true pelvic drop poorly
+(VALIDATION.md): callers must present this as indicative unless validated.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ def pelvic_drop_deg(hip_stance: ArrayLike, hip_other: ArrayLike) -> np.ndarray:
     """Return the contralateral pelvic drop: hip line vs the image horizontal (degrees).
 
     Frame: image pixels, x right, y down (flipped to y up internally, so the formula is
-    ``CPD = -atan2(Hc.Y - Hs.Y, |Hc.x - Hs.x|)`` of ``clinical.md`` §2.3).
+    ``CPD = -atan2(Hc.Y - Hs.Y, |Hc.x - Hs.x|)`` of docs/EVIDENCE.md).
     Sign: **+ = the other (non-stance) hip is lower in the image** than the stance hip
     (contralateral drop); - = the other side is higher (hip hike).
     Sides: ``hip_stance`` is the hip of the stance limb, ``hip_other`` the other hip.

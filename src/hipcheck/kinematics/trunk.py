@@ -1,8 +1,8 @@
-"""Lateral trunk lean, globally and relative to the pelvis (``clinical.md`` §2.4).
+"""Lateral trunk lean, globally and relative to the pelvis (docs/EVIDENCE.md).
 
 Source: the 2D lateral trunk angle of DiCesare 2014 (IJSPT 9(4):420-7, PMC4127504;
 shoulder centre - pelvis centre line against the vertical) and Dingenen 2014. The
-"toward the stance side positive" convention follows ``clinical.md`` §2.4: ipsilateral
+"toward the stance side positive" convention follows docs/EVIDENCE.md: ipsilateral
 lean is the classic compensation for weak hip abductors.
 """
 
@@ -35,7 +35,7 @@ def trunk_lean_deg(
 
     Frame: image pixels, x right, y down; y is flipped up internally and the angle is
     ``atan2(t.x * d, t.Y)`` with ``t = S - P`` and ``d = -sign(Hc.x - Hs.x)``
-    (``clinical.md`` §2.4), i.e. measured against the image vertical.
+    (docs/EVIDENCE.md), i.e. measured against the image vertical.
     Sign: **+ = the shoulders are displaced toward the stance side** (ipsilateral lean),
     - = toward the other side. Sides: ``hip_stance`` / ``hip_other`` only define which
     image direction is the stance side, so the value is mirror-safe.
@@ -65,7 +65,7 @@ def trunk_pelvis_angle_deg(
     """Return the trunk's lateral flexion relative to the pelvis (degrees).
 
     The angle from the pelvis "up" normal (perpendicular to the stance -> other hip
-    line, pointing up) to the trunk line (mid-hip -> mid-shoulder), ``clinical.md``
+    line, pointing up) to the trunk line (mid-hip -> mid-shoulder), docs/EVIDENCE.md
     §2.4 ``lean_rel_pelvis``. It equals :func:`trunk_lean_deg` plus the pelvic drop
     (:func:`~hipcheck.kinematics.pelvis.pelvic_drop_deg`): a trunk that stays
     perpendicular to a dropping pelvis reads 0.

@@ -1,7 +1,7 @@
 """Turn assessment findings into a phased exercise program.
 
 The rules are data (``exercises.toml``: ``[mapping.*]`` and ``[rules.*]``, from
-clinical.md §8.2-8.3); this module only applies them:
+docs/EVIDENCE.md); this module only applies them:
 
 1. keep the *rated* findings of known ids (indicative ones are noted, never used);
 2. for each phase, take the mapped entries whose minimum severity the finding reaches

@@ -135,7 +135,7 @@ class Phase:
 
 @dataclass
 class Safety:
-    """Safety wording shown with the program (clinical.md §9)."""
+    """Safety wording shown with the program (docs/EVIDENCE.md)."""
 
     red_flags_title: str
     red_flags: list[str]

@@ -1,6 +1,6 @@
 """Safety wording: red flags, the pre-exercise screen (PAR-Q) and the disclaimer.
 
-The text lives in ``hipcheck/data/safety.toml`` with its sources (clinical.md §9), so
+The text lives in ``hipcheck/data/safety.toml`` with its sources (docs/EVIDENCE.md), so
 the app, the reports and the program all show the same words.
 """
 

@@ -23,7 +23,7 @@ TASK_LABELS: dict[str, str] = {
     "double_leg_squat": "Double-leg squat",
 }
 
-#: what the person was asked to do (clinical.md §3) and how it was filmed (§7)
+#: what the person was asked to do and how it was filmed (docs/EVIDENCE.md)
 PROTOCOLS: dict[str, str] = {
     "single_leg_squat": (
         "Stand on one leg, arms crossed, and squat slowly (about 2 s per squat) as deep as "

@@ -3,7 +3,7 @@
 All inputs are ``(..., 2)`` arrays of image pixels, x right, y **down**. Sides are the
 subject's; "medial" and "toward the stance side" are taken from geometry (where the
 other hip is), so a mirrored image gives the same signs. These are the formulas of
-``reference/clinical.md`` section 2, written independently of the analysis code so that
+docs/EVIDENCE.md section 1, written independently of the analysis code so that
 the synthetic truth can check it.
 """
 
