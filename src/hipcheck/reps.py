@@ -171,6 +171,9 @@ FLIGHT_WINDOW_S = 2.0
 #: hop test has 14, the jumper on the roof 6; a tracker locking on at the clip's start
 #: can fake one or two).
 JUMPS_MIN = 3
+#: ... or at least this many rejected dips with a flight in them (walking across a side
+#: view gives one at the clip's start, where the tracker locks on; the hop test has 5).
+JUMP_DIPS_MIN = 2
 #: In flight the pelvis rises with the feet: by at least this share of the lower foot's
 #: lift. Hop test flights: pelvis up 0.15-0.33 with feet up 0.06-0.45 (vaila); walking
 #: toward the camera: pelvis "up" 0.07 with feet "up" 0.3-0.4 (sit-to-stand walk-out).
@@ -1172,7 +1175,8 @@ def _clip_activity(
 
     The most telling reason its depth dips were rejected for (in the order sitting,
     jumping, walking, stepping, camera motion, straight knees; dips too shallow to be a
-    squat say little and are skipped), else: the pelvis
+    squat, and dips during which the tracked person changed, say little and are
+    skipped), else: the pelvis
     travels ``WALK_TRAVEL_MIN`` along the floor (walking); two or more flights
     (jumping); mostly single-leg upright stance (balance); otherwise standing.
     """
@@ -1180,11 +1184,15 @@ def _clip_activity(
         return "not_upright"
     counts: dict[str, int] = {}
     for r in rejected:
-        if "shallow" in r.flags:
-            continue  # hardly a dip: its other flags say little about the clip
+        if "shallow" in r.flags or "person_changed" in r.flags:
+            # hardly a dip, or a dip stitched from two people: its other flags say
+            # little about what the person does
+            continue
         for f in r.flags:
             if f in ACTIVITY_REASONS:
                 counts[f] = counts.get(f, 0) + 1
+    if counts.get("jumping", 0) < JUMP_DIPS_MIN:
+        counts.pop("jumping", None)  # one "flight" can be the tracker locking on
     if counts:
         order = ("sitting", "jumping", "walking", "stepping", "camera_motion", "knees_straight")
         return next(f for f in order if counts.get(f, 0))
