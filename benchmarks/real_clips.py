@@ -84,6 +84,7 @@ class RepLabel:
     stance: str | None  # left / right / both, None when uncertain
     partial: bool
     notes: str = ""
+    valgus: str = ""  # visible knee valgus: none / mild / marked ("?" = uncertain)
 
 
 @dataclass
@@ -169,6 +170,7 @@ def load_labels(shared: Path) -> list[ClipLabel]:
                     stance=None if "?" in stance else _SIDE.get(stance),
                     partial=rr["partial"].strip() == "yes",
                     notes=rr["notes"],
+                    valgus=rr.get("valgus", "").strip(),
                 )
             )
         clips.append(clip)

@@ -152,3 +152,34 @@ def test_person_notes_only_when_the_tracked_person_changes(results):
     # the walking clip's tracker follows a jumper on a roof, then switches to the walker
     walking = next(a for lab, a, _ in results if "walking" in lab.file)
     assert walking.assessment.detection.person_changes
+
+
+@pytest.mark.slow
+def test_knee_valgus_agrees_with_the_labelled_faults(results):
+    """Frontal single-leg reps: a labelled marked knee collapse is rated poor, a rep
+    labelled without valgus is never poor; deep reps are read on the way down."""
+    problems, marked, clean, early = [], 0, 0, 0
+    for lab, analysis, res in results:
+        reps = analysis.assessment.reps
+        for i, j in res.matches:
+            want, rep = lab.reps[i], reps[j]
+            if rep.side not in ("left", "right") or "?" in want.valgus:
+                continue
+            mv = rep.metric("knee_valgus_deg")
+            if mv is None or mv.status != "measured":
+                continue
+            early += mv.read_s is not None
+            if mv.read_s is not None and not rep.start_s <= mv.read_s < rep.bottom_s:
+                problems.append(f"{lab.file} rep {want.index}: read at {mv.read_s}")
+            if want.valgus == "marked":
+                marked += 1
+                if mv.rating != "poor":
+                    problems.append(
+                        f"{lab.file} rep {want.index}: marked, {mv.value:+.1f} rated {mv.rating}"
+                    )
+            elif want.valgus == "none":
+                clean += 1
+                if mv.rating == "poor":
+                    problems.append(f"{lab.file} rep {want.index}: no valgus, {mv.value:+.1f} poor")
+    _fail(problems)
+    assert marked >= 1 and clean >= 3 and early >= 3

@@ -51,7 +51,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -72,7 +72,7 @@ from hipcheck.online import (
     foot_y,
     sample_measures,
 )
-from hipcheck.plausibility import FPPA_MAX_KNEE_FLEXION
+from hipcheck.plausibility import FPPA_MAX_KNEE_FLEXION, fppa_read_frame
 from hipcheck.reps import (
     FOOT_LIFT_MIN,
     FOOT_LOWER_MIN,
@@ -516,7 +516,12 @@ class OnlineProcessor:
         reason = None
         if len(views) and views.index[0] != "frontal":
             reason = f"{views.index[0]} view: face the camera"
-        values, ratings = self._judged(self._relative(row, side))
+        relative = self._relative(row, side)
+        if side in ("left", "right") and relative.get(f"fppa_{side}") is None:
+            read = self._fppa_read_row(kin, window, side)
+            if read is not None:  # a deep rep: FPPA where the knee passed 45-60 deg
+                relative[f"fppa_{side}"] = self._relative(kin.iloc[read], side)[f"fppa_{side}"]
+        values, ratings = self._judged(relative)
         if reason is not None:
             values, ratings = dict.fromkeys(values), dict.fromkeys(values)
         tier = PELVIC_DROP.rate(values.get("pelvic_drop")) if side != "both" else None
@@ -538,6 +543,15 @@ class OnlineProcessor:
                 reason=reason,
             )
         )
+
+    def _fppa_read_row(self, kin: pd.DataFrame, window: RepWindow, side: str) -> int | None:
+        """Row of a deep rep's FPPA, by the offline rule (:func:`fppa_read_frame`)."""
+        base = self.baseline.levels.get(f"{side}_leg_length_px", float("nan"))
+        if not base > 0:
+            return None
+        shortening = 1.0 - kin[f"{side}_leg_length_px"].to_numpy(float) / base
+        deep = replace(window, side=side, knee_flexion=float(shortening[window.bottom]))
+        return fppa_read_frame(shortening, deep)
 
     def _relative(self, m: Any, side: str | None) -> dict[str, float | None]:
         """Baseline-relative angles for a stance side (``both``/None: both knees)."""

@@ -74,6 +74,12 @@ class MetricValue:
         minus the standing reference.
     baseline
         The standing reference value this rep is measured against.
+    read_s
+        None when the value was read at the bottom (peak knee flexion). Otherwise the
+        time (s) it was read instead, and ``bottom``/``peak`` refer to that moment and
+        the descent before it: the FPPA of a single-leg rep deeper than the range the
+        2D angle is valid in is read where the knee passes 45-60 deg of flexion on the
+        way down (:func:`hipcheck.plausibility.fppa_read_frame`).
     status
         ``measured``, ``indicative`` or ``not_measurable``.
     rating
@@ -92,6 +98,7 @@ class MetricValue:
     peak: float | None = None
     peak_rel: float | None = None
     baseline: float | None = None
+    read_s: float | None = None
     status: Status = "measured"
     rating: Rating | None = None
     source: Source = "landmarks"

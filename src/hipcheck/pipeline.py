@@ -13,7 +13,7 @@ writes the output contract:
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -204,7 +204,9 @@ def analyze_landmarks(
             f"No usable hips and ankles in {series.source or 'the landmark series'} ({exc}).",
             "Film the whole body, feet included, from the front.",
         ) from exc
-    kin = with_rep_columns(kin, depth, baseline, windows)
+    kin = with_rep_columns(
+        kin, depth, baseline, windows, detection.upright.leg_ratio if detection.upright else None
+    )
     video = dict(series.video)
     video.setdefault("width", series.frame_size[0])
     video.setdefault("height", series.frame_size[1])
@@ -286,18 +288,27 @@ def with_marker_angles(
 
 
 def with_rep_columns(
-    kin: pd.DataFrame, depth: np.ndarray, baseline: Baseline, windows: Sequence[RepWindow]
+    kin: pd.DataFrame,
+    depth: np.ndarray,
+    baseline: Baseline,
+    windows: Sequence[RepWindow],
+    leg_ratio: Mapping[str, np.ndarray] | None = None,
 ) -> pd.DataFrame:
     """Return a copy of ``kin`` with ``depth``, ``rep``, ``stance`` and ``*_rel_deg`` columns.
 
     ``<metric column>_rel`` (``fppa_left_rel_deg`` ...) is the column minus its standing
     reference: the rep's own reference inside a rep, the clip's baseline elsewhere; the
     same reference values the assessment uses (:func:`hipcheck.assessment.values.reference_values`).
+    With ``leg_ratio`` (per leg, hip-ankle distance over its standing length) also
+    ``leg_shortening_left`` / ``_right`` = ``1 - leg_ratio``, the knee-flexion proxy the
+    FPPA's valid range is judged on (:mod:`hipcheck.plausibility`).
     """
     from hipcheck.assessment.values import metric_columns, reference_values
 
     out = kin.copy()
     out["depth"] = depth
+    for side, ratio in (leg_ratio or {}).items():
+        out[f"leg_shortening_{side}"] = 1.0 - np.asarray(ratio, dtype=float)
     rep = np.zeros(len(out), dtype=int)
     stance = np.full(len(out), "", dtype=object)
     cols = [c for c in metric_columns(out) if c.endswith("_deg")]

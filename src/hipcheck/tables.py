@@ -8,8 +8,9 @@ for each metric of the registry (:mod:`hipcheck.metrics`, prefix ``short``:
 ``pelvic_drop``, ``knee_valgus``, ``trunk_lean``, ``kasr``): ``{short}`` = the headline
 value (the number that is rated and shown everywhere else), ``{short}_bottom``,
 ``{short}_bottom_rel``, ``{short}_peak``, ``{short}_peak_rel``, ``{short}_baseline``,
-``{short}_status``, ``{short}_rating``, ``{short}_source``; then ``piva_score`` and
-``quality`` (semicolon-separated flags). A value that is not measurable is empty.
+``{short}_read_s``, ``{short}_status``, ``{short}_rating``, ``{short}_source``; then
+``piva_score`` and ``quality`` (semicolon-separated flags). A value that is not measurable
+is empty.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ FIELDS: tuple[str, ...] = (
     "peak",
     "peak_rel",
     "baseline",
+    "read_s",
     "status",
     "rating",
     "source",

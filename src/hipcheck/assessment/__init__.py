@@ -28,7 +28,7 @@ from hipcheck.assessment.values import reference_values, rep_values
 from hipcheck.config import AnalysisConfig
 from hipcheck.metrics import METRICS, spec
 from hipcheck.model import Assessment, BaselineInfo, Detection, Rep, Source, VideoFacts
-from hipcheck.plausibility import domain_problem
+from hipcheck.plausibility import domain_problem, fppa_read_frame
 from hipcheck.reps import Baseline, RepWindow
 
 __all__ = [
@@ -38,6 +38,14 @@ __all__ = [
     "read_assessment",
     "reference_values",
 ]
+
+
+def _fppa_read_frame(kin: pd.DataFrame, w: RepWindow) -> int | None:
+    """Frame a deep single-leg rep's FPPA is read at (None: at the bottom, or refused)."""
+    col = f"leg_shortening_{w.side}"
+    if col not in kin.columns:
+        return None
+    return fppa_read_frame(kin[col].to_numpy(float), w)
 
 
 def _rep(
@@ -53,8 +61,15 @@ def _rep(
     flags, reason = rep_problem(
         kin, w.start, w.bottom, w.end, reference.frames, config, side=w.side
     )
+    read = _fppa_read_frame(kin, w)
     raw = rep_values(
-        kin, side=w.side, start=w.start, bottom=w.bottom, reference=ref_values, sources=sources
+        kin,
+        side=w.side,
+        start=w.start,
+        bottom=w.bottom,
+        reference=ref_values,
+        sources=sources,
+        read_frames={("knee_valgus_deg", w.side): read} if read is not None else None,
     )
     marker_reasons: dict[str, str | None] = {}
 
@@ -75,7 +90,7 @@ def _rep(
             limb: apply_rules(
                 spec(name),
                 mv,
-                rep_reason=reason_for(name, limb) or domain_problem(name, w),
+                rep_reason=reason_for(name, limb) or domain_problem(name, w, read),
                 sex=config.sex,
             )
             for limb, mv in limbs.items()
@@ -99,6 +114,25 @@ def _rep(
         score, _ = piva_score(kin, rep)
         rep = replace(rep, piva_score=score)
     return rep
+
+
+def _read_note(reps: Sequence[Rep]) -> str | None:
+    """Say which reps' knee valgus was read on the way down instead of at the bottom."""
+    read = [
+        (r.index, mv.read_s)
+        for r in reps
+        for mv in r.metrics.get("knee_valgus_deg", {}).values()
+        if mv.read_s is not None and mv.shown
+    ]
+    if not read:
+        return None
+    which = ", ".join(f"rep {i} at {t:.1f} s" for i, t in read)
+    return (
+        f"Knee valgus (FPPA) was read on the way down, where the knee passed 45-60 deg of "
+        f"flexion ({which}), not at the bottom: these reps went deeper than the range in "
+        "which the 2D knee angle shows valgus, and 45-60 deg is the depth the reference "
+        "values were measured at."
+    )
 
 
 def build_assessment(
@@ -154,6 +188,7 @@ def build_assessment(
         if key not in cache:
             cache[key] = reference_values(kin, reference.frames)
         reps.append(_rep(i, w, kin, reference, cache[key], config, used))
+    read_note = _read_note(reps)
     t = kin["t_s"].to_numpy(float)
     info = None
     if len(t):
@@ -168,7 +203,11 @@ def build_assessment(
         video=video,
         config=config,
         sources=used,
-        quality=[*clip_quality, *([baseline.note] if baseline.note else [])],
+        quality=[
+            *clip_quality,
+            *([baseline.note] if baseline.note else []),
+            *([read_note] if read_note else []),
+        ],
         baseline=info,
         processing=processing,
         markers=markers,

@@ -11,6 +11,11 @@ For each metric of the registry (:mod:`hipcheck.metrics`) and each limb key of a
 - ``bottom_rel = bottom - baseline`` and ``peak_rel = peak - baseline``;
 - ``value``: the headline named by the spec (``bottom_rel``, or ``bottom`` for the ratio).
 
+A value can be read at another frame than the bottom (``read_frames``: the FPPA of a
+single-leg rep deeper than the 2D angle's valid range, see
+:func:`hipcheck.plausibility.fppa_read_frame`); ``bottom`` and ``peak`` then refer to
+that frame and the descent before it, and ``read_s`` says when it was.
+
 Double-leg squats have no stance side, so pelvic drop and trunk lean (``magnitude``
 metrics) are read from the left-stance column (+ = the right side lower / leaning left)
 and their headline is the unsigned deviation ``|bottom_rel|``; the peak is the descent
@@ -23,7 +28,8 @@ kinematics columns, so both always agree.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -131,6 +137,7 @@ def rep_values(
     reference: dict[str, float],
     sources: dict[str, Source],
     metrics: Iterable[MetricSpec] = METRICS,
+    read_frames: Mapping[tuple[str, str], int] | None = None,
 ) -> dict[str, dict[str, MetricValue]]:
     """Every metric value of one rep, keyed ``[metric][limb]`` (see :mod:`hipcheck.model`).
 
@@ -148,7 +155,10 @@ def rep_values(
         Source per metric name (``landmarks`` unless markers measured it).
     metrics
         The metrics to compute (default: the whole registry).
+    read_frames
+        ``(metric, limb) -> frame`` for values read at another frame than the bottom.
     """
+    t = kin["t_s"].to_numpy(float)
     out: dict[str, dict[str, MetricValue]] = {}
     for m in metrics:
         limbs = m.limbs(side)
@@ -158,14 +168,16 @@ def rep_values(
         for limb in limbs:
             col_side = limb if limb in ("left", "right") else "left"
             col = m.column_for(col_side)
-            values[limb] = metric_value(
+            read = (read_frames or {}).get((m.name, limb))
+            mv = metric_value(
                 m,
                 kin[col].to_numpy(float),
                 start,
-                bottom,
+                bottom if read is None else read,
                 reference.get(col, float("nan")),
                 magnitude=limb == "both" and m.bilateral == "magnitude",
                 source=sources.get(m.name, "landmarks"),
             )
+            values[limb] = mv if read is None else replace(mv, read_s=float(t[read]))
         out[m.name] = values
     return out

@@ -37,8 +37,11 @@ class LiveAngles:
     relative to the rep's standing reference (the ``*_rel_deg`` kinematics columns,
     the same reference as the rep's values, so at the bottom frame the label equals the
     table's value), coloured by its rating, unless the frame's value fails the validity
-    policy (:func:`hipcheck.assessment.rules.judge`), when it is "n/m" too. Between reps
-    no angle is drawn: there is nothing rated to show.
+    policy (:func:`hipcheck.assessment.rules.judge`), when it is "n/m" too. On single-leg
+    reps FPPA is also "n/m" on frames where the knee bends beyond the range the 2D angle
+    is valid in (:data:`hipcheck.plausibility.FPPA_MAX_KNEE_FLEXION`); a deep rep's FPPA
+    is read on the way down (``MetricValue.read_s``), where the label equals the table's
+    value. Between reps no angle is drawn: there is nothing rated to show.
     """
 
     def __init__(self, kinematics: pd.DataFrame, assessment: Assessment, sex: str | None = None):
@@ -50,6 +53,18 @@ class LiveAngles:
                 col = spec(metric).column_for(side).removesuffix("_deg") + "_rel_deg"
                 if col in kinematics:
                     self.series[(key, side)] = kinematics[col].to_numpy(dtype=float)
+        self.shortening = {
+            side: kinematics[f"leg_shortening_{side}"].to_numpy(dtype=float)
+            for side in ("left", "right")
+            if f"leg_shortening_{side}" in kinematics
+        }
+
+    def _too_deep(self, side: str, row: int) -> bool:
+        """Return True when the stance knee bends beyond the FPPA's valid range at ``row``."""
+        from hipcheck.plausibility import FPPA_MAX_KNEE_FLEXION
+
+        values = self.shortening.get(side)
+        return values is not None and bool(values[row] > FPPA_MAX_KNEE_FLEXION)
 
     def row_at(self, t_s: float) -> int:
         """Return the kinematics row nearest ``t_s`` (-1 for an empty table)."""
@@ -74,7 +89,13 @@ class LiveAngles:
             if mv is None:
                 continue
             values = self.series.get((key, side))
-            if mv.status == "not_measurable" or values is None or not np.isfinite(values[row]):
+            deep = key == "fppa" and stance is not None and self._too_deep(side, row)
+            if (
+                mv.status == "not_measurable"
+                or values is None
+                or not np.isfinite(values[row])
+                or deep
+            ):
                 out[name] = AngleLabel(None, None, "not_measurable")
                 continue
             value = float(values[row])

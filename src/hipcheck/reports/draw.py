@@ -413,4 +413,8 @@ def key_frame(
     img = draw_skeleton(image, xy, vis, angles=angles_from_rep(rep), stance=stance)
     side = f"{rep.side} stance" if stance else "both legs"
     task = (assessment.task.replace("_", " ").capitalize() + ": ") if assessment is not None else ""
-    return caption_bar(img, f"{task}rep {rep.index}, {side}, bottom at {rep.bottom_s:.2f} s")
+    caption = f"{task}rep {rep.index}, {side}, bottom at {rep.bottom_s:.2f} s"
+    fppa = rep.metric("knee_valgus_deg", rep.side) if stance else None
+    if fppa is not None and fppa.read_s is not None and fppa.shown:
+        caption += f" (knee valgus read at {fppa.read_s:.2f} s, on the way down)"
+    return caption_bar(img, caption)
