@@ -408,7 +408,7 @@ def analyze_video(
     series = extract_landmarks(
         path,
         model=model,
-        backend=backend,  # type: ignore[arg-type]
+        backend=backend,
         max_side=max_side,
         progress=progress,
         workers=workers,

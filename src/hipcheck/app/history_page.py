@@ -9,11 +9,15 @@ detectable change (:func:`hipcheck.history.compare.compare_sessions`).
 from __future__ import annotations
 
 from html import escape
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
 from hipcheck.app import markup, session, views
 from hipcheck.errors import HipcheckError
+
+if TYPE_CHECKING:
+    from hipcheck.history.db import HistoryStore
 
 PERSON_PARAM = "person"
 
@@ -45,12 +49,12 @@ def comparison_html(rows: list[dict[str, object]]) -> str:
     )
 
 
-def render_session(store: object, session_id: int, person: str) -> None:
+def render_session(store: HistoryStore, session_id: int, person: str) -> None:
     """Re-open a saved session: its results summary and its reports."""
     from hipcheck.app import sides
 
-    assessment = store.get_assessment(session_id)  # type: ignore[attr-defined]
-    info = store.get_session(session_id)  # type: ignore[attr-defined]
+    assessment = store.get_assessment(session_id)
+    info = store.get_session(session_id)
     report = views.build_report(assessment, patient_id=person, session_date=info.date.isoformat())
     st.markdown(f"**Session {session_id}**, {info.date.isoformat()}, {report.task}")
     if info.notes:
@@ -96,8 +100,8 @@ def run() -> None:
             views.render_error(exc)
 
 
-def _person_view(store: object) -> None:
-    people = store.list_people()  # type: ignore[attr-defined]
+def _person_view(store: HistoryStore) -> None:
+    people = store.list_people()
     if not people:
         st.info("No saved sessions yet.")
         return
@@ -109,7 +113,7 @@ def _person_view(store: object) -> None:
     if person is None:
         return
     st.query_params[PERSON_PARAM] = person
-    sessions = store.list_sessions(person)  # type: ignore[attr-defined]
+    sessions = store.list_sessions(person)
     st.subheader(f"Sessions of {person}")
     frame = session.sessions_frame(sessions)
     rows = [
@@ -121,7 +125,7 @@ def _person_view(store: object) -> None:
     ids = [s.id for s in sessions]
     st.subheader("Re-open a session")
     opened = st.selectbox(
-        "Session", ids, index=len(ids) - 1, format_func=labels.get, key="history_open"
+        "Session", ids, index=len(ids) - 1, format_func=labels.__getitem__, key="history_open"
     )
     if opened is not None:
         with st.container(border=True):
@@ -139,7 +143,7 @@ def _person_view(store: object) -> None:
     render_comparison(store, ids, labels)
 
 
-def render_comparison(store: object, ids: list[int], labels: dict[int, str]) -> None:
+def render_comparison(store: HistoryStore, ids: list[int], labels: dict[int, str]) -> None:
     """Pick two sessions and show what changed beyond the minimum detectable change."""
     st.subheader("Re-test comparison")
     if len(ids) < 2:
@@ -147,10 +151,10 @@ def render_comparison(store: object, ids: list[int], labels: dict[int, str]) -> 
         return
     a_col, b_col, p_col = st.columns(3)
     a = a_col.selectbox(
-        "Session A (before)", ids, index=len(ids) - 2, format_func=labels.get, key="cmp_a"
+        "Session A (before)", ids, index=len(ids) - 2, format_func=labels.__getitem__, key="cmp_a"
     )
     b = b_col.selectbox(
-        "Session B (re-test)", ids, index=len(ids) - 1, format_func=labels.get, key="cmp_b"
+        "Session B (re-test)", ids, index=len(ids) - 1, format_func=labels.__getitem__, key="cmp_b"
     )
     phase = p_col.number_input(
         "Program phase followed since A", min_value=1, max_value=3, value=1, key="cmp_phase"
@@ -158,7 +162,7 @@ def render_comparison(store: object, ids: list[int], labels: dict[int, str]) -> 
     if a is None or b is None or a == b:
         st.caption("Choose two different sessions.")
         return
-    comparison = session.compare_saved(store, a, b, int(phase))  # type: ignore[arg-type]
+    comparison = session.compare_saved(store, a, b, int(phase))
     st.html(comparison_html(session.comparison_rows(comparison)))
     st.info(f"**Next step:** {session.suggestion_text(comparison)}")
     st.caption(comparison.note)

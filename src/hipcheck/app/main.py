@@ -19,6 +19,7 @@ clip itself is not kept: the page says so).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -161,7 +162,7 @@ def session_form() -> SessionMeta:
         tested = left.radio(
             "Legs tested",
             list(session.TESTED_LABELS),
-            format_func=session.TESTED_LABELS.get,
+            format_func=session.TESTED_LABELS.__getitem__,
             key="tested",
             horizontal=True,
         )
@@ -245,27 +246,32 @@ def analysis_options(mode: str) -> state.Options:
     with st.container(border=True):
         st.markdown("**Analysis options**")
         a, b = st.columns(2)
-        task = a.selectbox("Task", list(TASK_LABELS), format_func=TASK_LABELS.get, key="task")
+        task = a.selectbox(
+            "Task", list(TASK_LABELS), format_func=TASK_LABELS.__getitem__, key="task"
+        )
         if mode == TWO_CLIPS:
             side = "auto"
             b.caption("Standing leg: given by each clip (left clip, right clip).")
         else:
             side = b.selectbox(
-                "Standing leg", list(SIDE_LABELS), format_func=SIDE_LABELS.get, key="side"
+                "Standing leg", list(SIDE_LABELS), format_func=SIDE_LABELS.__getitem__, key="side"
             )
         sex = a.selectbox(
             "Sex (for the knee reference values; optional)",
             list(SEX_LABELS),
-            format_func=SEX_LABELS.get,
+            format_func=SEX_LABELS.__getitem__,
             key="sex",
         )
         markers = b.selectbox(
-            "Skin markers", list(MARKER_LABELS), format_func=MARKER_LABELS.get, key="markers"
+            "Skin markers",
+            list(MARKER_LABELS),
+            format_func=MARKER_LABELS.__getitem__,
+            key="markers",
         )
         model = a.radio(
             "Pose model",
             list(MODEL_LABELS),
-            format_func=MODEL_LABELS.get,
+            format_func=MODEL_LABELS.__getitem__,
             key="model",
             horizontal=True,
         )
@@ -281,13 +287,13 @@ def program_options(base: state.Options) -> state.Options:
     equipment = a.multiselect(
         "Equipment available",
         list(EQUIPMENT_LABELS),
-        format_func=EQUIPMENT_LABELS.get,
+        format_func=EQUIPMENT_LABELS.__getitem__,
         key="equipment",
         help="Bodyweight exercises are always included.",
     )
     st.session_state.setdefault("level", "intermediate")
     level = b.selectbox(
-        "Training level", list(LEVEL_LABELS), format_func=LEVEL_LABELS.get, key="level"
+        "Training level", list(LEVEL_LABELS), format_func=LEVEL_LABELS.__getitem__, key="level"
     )
     pain = b.checkbox("Pain on the side of the hip", key="lateral_hip_pain")
     return replace(
@@ -328,7 +334,7 @@ def analyse(mode: str, clips: dict[str, Clip], options: state.Options, meta: Ses
                 options,
                 side=None if role == "clip" else role,
                 model=model,
-                progress=lambda phase, i=i: bar.callback(i, phase),
+                progress=functools.partial(bar.callback, i),
             )
         run = make_run(inputs, results, options, meta, model_note)
     except HipcheckError as exc:

@@ -234,7 +234,7 @@ def combine_clips(
         reps,
         video=VideoFacts(path=f"{left_name} (left leg) + {right_name} (right leg)"),
         config=config,
-        sources=sources,  # type: ignore[arg-type]
+        sources=sources,
         quality=quality,
         baseline=left.provenance.baseline,
         no_reps_reason=no_reps,

@@ -268,7 +268,7 @@ def analyse_file(
     """
     from hipcheck.pipeline import analyze_video
 
-    phase = progress or (lambda _label: None)
+    phase: Callable[[str], ProgressFn | None] = progress or (lambda _label: None)
     # analyze_video, not landmarks + analysis: it also runs the skin-marker pass.
     analysis = analyze_video(path, config, backend=backend, progress=phase("pose"))
     notes: list[str] = []

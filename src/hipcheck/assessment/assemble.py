@@ -77,7 +77,7 @@ def assessment_from_reps(
     )
     return Assessment(
         video=video if isinstance(video, VideoFacts) else VideoFacts.from_mapping(video),
-        task=tasks[0] if len(tasks) == 1 else ("mixed" if tasks else "unknown"),  # type: ignore[arg-type]
+        task=tasks[0] if len(tasks) == 1 else ("mixed" if tasks else "unknown"),
         reps=tuple(reps),
         summary=summary,
         coverage=cover,

@@ -171,7 +171,7 @@ def findings(
             out.append(
                 Finding(
                     id="overall_poor",
-                    side=side,  # type: ignore[arg-type]
+                    side=side,
                     severity="poor",
                     rated=True,
                     n_reps=max((s.n_reps for s in summary if s.side == side), default=0),
@@ -188,7 +188,7 @@ def findings(
                 Finding(
                     id="asymmetry",
                     side=a.worse_side,
-                    severity=a.rating,  # type: ignore[arg-type]
+                    severity=a.rating,
                     value=abs(a.difference),
                     rated=True,
                     metric=a.metric,

@@ -29,11 +29,12 @@ import math
 import os
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from types import TracebackType
+from typing import cast
 
 import av
 import av.filter
@@ -630,7 +631,8 @@ class _Rotator:
         node = graph.add_buffer(
             width=vframe.width,
             height=vframe.height,
-            format=vframe.format.name,
+            # the stub asks for a VideoFormat; PyAV also takes its name (VideoFormat(format))
+            format=vframe.format.name,  # type: ignore[arg-type]
             time_base=vframe.time_base or Fraction(1, 1000),
         )
         for name, args in self.FILTERS[self.rotation]:
@@ -649,7 +651,8 @@ class _Rotator:
             self._key = key
         assert self._graph is not None
         self._graph.push(vframe)
-        return self._graph.pull()
+        # one video buffersink: pull() returns a VideoFrame
+        return cast("av.VideoFrame", self._graph.pull())
 
 
 class _LandedLate(Exception):
@@ -668,7 +671,8 @@ class _Failure:
 
 
 #: A decoding pass: takes the stop event, yields frames (run in the decoder thread).
-_DecodeFn = Callable[[threading.Event], Iterator[Frame]]
+#: one decoding pass; a generator, so the decoder thread can close it early
+_DecodeFn = Callable[[threading.Event], Generator[Frame, None, None]]
 
 
 class VideoReader:
@@ -747,7 +751,7 @@ class VideoReader:
             raise ValueError(f"bad segment {first}..{stop} of {index.n_frames} frames")
         self.stats = DecodeStats(frames_expected=stop - first)
 
-        def decode(stop_event: threading.Event) -> Iterator[Frame]:
+        def decode(stop_event: threading.Event) -> Generator[Frame, None, None]:
             return self._decode_segment(stop_event, index, first, stop)
 
         if not self.threaded:
@@ -813,7 +817,7 @@ class VideoReader:
         if (stop, thread) in self._passes:
             self._passes.remove((stop, thread))
 
-    def _decode(self, stop: threading.Event) -> Iterator[Frame]:
+    def _decode(self, stop: threading.Event) -> Generator[Frame, None, None]:
         """Decode the file from the start (runs in the decoder thread when threaded)."""
         info = self.info
         p = Path(info.path)
@@ -846,7 +850,7 @@ class VideoReader:
 
     def _decode_segment(
         self, stop_event: threading.Event, index: FrameIndex, first: int, stop: int
-    ) -> Iterator[Frame]:
+    ) -> Generator[Frame, None, None]:
         """Decode frames ``first..stop-1`` after seeking (decoder thread when threaded)."""
         seek = index.seek_point(first)
         try:

@@ -23,9 +23,13 @@ from collections.abc import Iterable, Sequence
 from fractions import Fraction
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING, cast
 
 import av
 import numpy as np
+
+if TYPE_CHECKING:
+    from av.video.stream import VideoStream
 
 #: our codec names -> FFmpeg encoder names
 ENCODERS: dict[str, str] = {
@@ -189,8 +193,12 @@ class VideoWriter:
         options = {"movflags": "+faststart"} if muxer in ("mp4", "mov") else {}
         self._container = av.open(str(self.path), mode="w", format=muxer, options=options)
         try:
-            stream = self._container.add_stream(
-                ENCODERS[codec], rate=rate, options=_encoder_options(codec, crf, muxer)
+            # every ENCODERS value is a video encoder: add_stream makes a VideoStream
+            stream = cast(
+                "VideoStream",
+                self._container.add_stream(
+                    ENCODERS[codec], rate=rate, options=_encoder_options(codec, crf, muxer)
+                ),
             )
             stream.width, stream.height = self.encoded_size
             stream.pix_fmt = "yuv420p"

@@ -71,10 +71,10 @@ def angle_between_deg(u: np.ndarray, v: np.ndarray) -> np.ndarray:
     return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
 
 
-def safe_ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
-    """Return ``num / den`` with NaN where ``den`` is 0 or not finite."""
-    num, den = np.broadcast_arrays(np.asarray(num, float), np.asarray(den, float))
-    out = np.full(num.shape, np.nan)
-    ok = np.isfinite(den) & (den != 0)
-    np.divide(num, den, out=out, where=ok)
+def safe_ratio(num: ArrayLike, den: ArrayLike) -> np.ndarray:
+    """Return ``num / den`` with NaN where ``den`` is 0 or not finite (arrays or scalars)."""
+    n, d = np.broadcast_arrays(np.asarray(num, float), np.asarray(den, float))
+    out = np.full(n.shape, np.nan)
+    ok = np.isfinite(d) & (d != 0)
+    np.divide(n, d, out=out, where=ok)
     return out

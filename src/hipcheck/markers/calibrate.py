@@ -38,11 +38,11 @@ MAX_CANDIDATES = 3
 MIN_HUE_TOL, MAX_HUE_TOL = 6.0, 14.0
 
 
-def _near_mask(shape: tuple[int, int], centres: np.ndarray, radii: np.ndarray) -> np.ndarray:
+def _near_mask(shape: tuple[int, ...], centres: np.ndarray, radii: np.ndarray) -> np.ndarray:
     mask = np.zeros(shape, dtype=np.uint8)
     for (x, y), r in zip(centres, radii, strict=True):
         if np.isfinite(x) and np.isfinite(y):
-            cv2.circle(mask, (round(x), round(y)), max(1, round(r)), 1, thickness=-1)
+            cv2.circle(mask, (round(x), round(y)), max(1, round(r)), (1,), thickness=-1)
     return mask.astype(bool)
 
 
@@ -57,7 +57,7 @@ def _hue_peaks(near: np.ndarray, far: np.ndarray, far_scale: float) -> list[tupl
     h_near = np.histogram(near, bins=bins)[0].astype(float)
     h_far = np.histogram(far, bins=bins)[0].astype(float) * far_scale
     excess = np.clip(h_near - 2.0 * h_far, 0, None)
-    smooth = sum(np.roll(excess, k) for k in range(-2, 3))
+    smooth = np.asarray(sum(np.roll(excess, k) for k in range(-2, 3)))
     peaks = []
     hues = np.arange(180)
     for _ in range(MAX_CANDIDATES):
@@ -91,7 +91,7 @@ def hue_candidates(
         if not np.isfinite(expected[:2, 0]).all():
             continue
         hsv = frame.hsv
-        local = expected - np.asarray(frame.origin, dtype=np.float64)
+        local: np.ndarray = expected - np.asarray(frame.origin, dtype=np.float64)
         near = _near_mask(hsv.shape[:2], local, radius)
         sat = (hsv[..., 1] >= CANDIDATE_SAT) & (hsv[..., 2] >= CANDIDATE_VAL)
         near_h.append(hsv[..., 0][near & sat])

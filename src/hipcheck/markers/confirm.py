@@ -215,17 +215,17 @@ def confirm_marker_set(
     good = np.zeros(k, dtype=bool)
     for s, name in enumerate(SITES):
         seen = np.isfinite(area[:, s])
-        facts = {"present": round(float(present[s]), 3)}
+        checks = {"present": round(float(present[s]), 3)}
         if seen.sum() >= 2:
             spread = min(_spread(offset[seen, s]), _spread(xy[seen, s]))
             cv = float(np.std(area[seen, s]) / np.mean(area[seen, s]))
-            facts.update(spread_leg=round(spread / leg_length_px, 4), area_cv=round(cv, 3))
+            checks.update(spread_leg=round(spread / leg_length_px, 4), area_cv=round(cv, 3))
             good[s] = (
                 present[s] >= MIN_PRESENT_FRACTION
                 and spread <= MAX_OFFSET_SPREAD_PER_LEG * leg_length_px
                 and cv <= MAX_AREA_CV
             )
-        site_facts[name] = facts
+        site_facts[name] = checks
     sites = tuple(name for s, name in enumerate(SITES) if good[s])
     facts: dict[str, Any] = {
         "standing_frames": [int(fr.index) for fr in frames],

@@ -13,9 +13,11 @@ Frame: image pixels of the upright RGB frame, x right, y down.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import cast
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 
 from hipcheck.errors import HipcheckError
 
@@ -194,7 +196,8 @@ def colour_mask(hsv: np.ndarray, colour: MarkerColour) -> np.ndarray:
             continue
         lower = np.array([lo, s_min, v_min], dtype=np.uint8)
         upper = np.array([hi, 255, 255], dtype=np.uint8)
-        mask |= cv2.inRange(hsv, lower, upper)
+        # inRange returns a uint8 mask (OpenCV's stub says any image type)
+        mask |= cast("npt.NDArray[np.uint8]", cv2.inRange(hsv, lower, upper))
     return mask
 
 

@@ -18,7 +18,7 @@ corner); landmarks are the subject's sides.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -208,7 +208,7 @@ def body_crop(
 
 def standing_crops(
     images: Iterable[np.ndarray],
-    indices: Sequence[int],
+    indices: Iterable[int],
     landmarks_xy: np.ndarray,
     leg_length_px: float,
 ) -> list[StandingFrame]:

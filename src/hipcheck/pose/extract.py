@@ -89,7 +89,9 @@ def extract_landmarks(
         side = _SideWork(concurrently)
         progress = side.guard(progress)
         series = None
-        if backend is None and reader.info.n_frames and _choose(reader.info.n_frames, workers) > 1:
+        # a model is resolved exactly when no backend was given
+        n_frames = reader.info.n_frames
+        if pose_model is not None and n_frames and _choose(n_frames, workers) > 1:
             series = _try_parallel(path, reader, pose_model, workers, max_side, progress)
         if series is None:
             series = _single(path, reader, backend, pose_model, progress, max_side)
@@ -157,8 +159,10 @@ def _single(
     info = reader.info
     frames = reader.stream()  # the decoder thread starts now
     own = backend is None
-    pose = make_backend(pose_model) if own else backend
-    if not own:
+    if backend is None:
+        pose = make_backend(pose_model)
+    else:
+        pose = backend
         pose.reset()
     times: list[float] = []
     results: list[np.ndarray | None] = []

@@ -96,17 +96,19 @@ def _light_package() -> None:
     spec = importlib.util.find_spec("mediapipe")
     if spec is None or spec.loader is None:
         raise ModelError("The 'mediapipe' package is not installed.", None)
+    loader = spec.loader
     pkg = importlib.util.module_from_spec(spec)
 
     def complete(name: str) -> Any:
         # PEP 562 hook: the first attribute the light module lacks runs the real
         # ``mediapipe/__init__.py`` in place, so ``import mediapipe as mp; mp.Image``
         # elsewhere in the process behaves as usual.
-        del pkg.__getattr__  # type: ignore[attr-defined]
-        spec.loader.exec_module(pkg)  # type: ignore[union-attr]
+        del vars(pkg)["__getattr__"]
+        loader.exec_module(pkg)
         return getattr(pkg, name)
 
-    pkg.__getattr__ = complete  # type: ignore[attr-defined]
+    # a module-level function in the namespace (PEP 562), not a method of ModuleType
+    vars(pkg)["__getattr__"] = complete
     sys.modules["mediapipe"] = pkg
 
 

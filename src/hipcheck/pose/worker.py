@@ -27,7 +27,7 @@ import struct
 import sys
 import threading
 import time
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 import numpy as np
 
@@ -45,7 +45,7 @@ def send(out: BinaryIO, kind: bytes, payload: bytes) -> None:
     out.flush()
 
 
-def read_message(stream: BinaryIO) -> tuple[bytes, bytes] | None:
+def read_message(stream: IO[bytes]) -> tuple[bytes, bytes] | None:
     """Read one framed message; None at end of stream."""
     head = _read_exact(stream, _HEADER.size)
     if head is None:
@@ -57,7 +57,7 @@ def read_message(stream: BinaryIO) -> tuple[bytes, bytes] | None:
     return kind, payload
 
 
-def _read_exact(stream: BinaryIO, n: int) -> bytes | None:
+def _read_exact(stream: IO[bytes], n: int) -> bytes | None:
     chunks, left = [], n
     while left:
         chunk = stream.read(left)

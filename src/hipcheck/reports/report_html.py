@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 def _rating_class(value: object) -> str:
     """CSS class for a rating; anything unexpected maps to ``none``."""
-    return value if value in RATING_COLOURS else "none"  # type: ignore[return-value]
+    return value if value in RATING_COLOURS else "none"
 
 
 @lru_cache(maxsize=1)

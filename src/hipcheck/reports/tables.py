@@ -194,7 +194,7 @@ def _column_title(m: MetricSpec, limb: str | None) -> str:
 def _rep_cell(rep: Rep, m: MetricSpec, limb: str | None) -> Cell:
     values = rep.metrics.get(m.name, {})
     if limb is None:
-        return _cell(values.get(rep.side), m)  # type: ignore[call-overload]
+        return _cell(values.get(rep.side), m)
     return _cell(values.get(limb) or (values.get(rep.side) if rep.side != "both" else None), m)  # type: ignore[call-overload]
 
 

@@ -14,7 +14,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import cv2
 import numpy as np
@@ -24,6 +24,7 @@ from hipcheck.synth.figure import MARKERS, TRUTH_JOINTS, Body, marker_positions,
 from hipcheck.synth.motion import Timeline, build_timeline
 from hipcheck.synth.render import (
     MARKER_RGB,
+    RGB,
     Appearance,
     draw_background,
     draw_box,
@@ -277,7 +278,8 @@ def _render_one(sc: _Scene, t: float) -> tuple[np.ndarray, FrameTruth]:
     marks = marker_positions(sk, sc.body) if spec.markers else {}
     if marks:
         radius = 0.0125 * sc.body.px_per_m  # 25 mm discs
-        draw_markers(canvas, marks, radius, tuple(spec.marker_rgb))
+        # tuple(): the field is not converted, a caller may have given any 3-sequence
+        draw_markers(canvas, marks, radius, cast("RGB", tuple(spec.marker_rgb)))
     image = cv2.resize(canvas, (w, h), interpolation=cv2.INTER_AREA) if ss > 1 else canvas
     image = finish(image, sc.app, sc.noise_rng)
     if spec.mirrored:

@@ -242,10 +242,10 @@ def draw_background(
             np.asarray(app.wall, float) * (1 + 0.03 * field_[..., None]), 0, 255
         ).astype(np.uint8)
     if app.floor_texture == "planks":
-        y, gap = float(horizon), 0.02 * h
-        while y < h:
-            img[int(y) : int(y) + 2, :] = _shade(app.floor, 0.8)
-            y += gap
+        board_y, gap = float(horizon), 0.02 * h
+        while board_y < h:
+            img[int(board_y) : int(board_y) + 2, :] = _shade(app.floor, 0.8)
+            board_y += gap
             gap *= 1.35  # nearer boards look wider
     # skirting board where wall meets floor
     img[horizon - max(2, h // 80) : horizon] = _shade(app.wall, 0.75)
@@ -514,7 +514,7 @@ def draw_markers(
 def finish(img: np.ndarray, app: Appearance, rng: np.random.Generator) -> np.ndarray:
     """Apply lighting gradient, blur, sensor noise and JPEG artefacts (output size)."""
     h, w = img.shape[:2]
-    out = img.astype(np.float32)
+    out: np.ndarray = img.astype(np.float32)  # float32 throughout (OpenCV keeps the type)
     gx, gy = app.light
     if gx or gy:
         xs = np.linspace(-0.5, 0.5, w, dtype=np.float32)
@@ -525,7 +525,7 @@ def finish(img: np.ndarray, app: Appearance, rng: np.random.Generator) -> np.nda
         out = cv2.GaussianBlur(out, (0, 0), app.blur_sigma)
     if app.noise_sigma > 0:
         out += np.float32(app.noise_sigma) * rng.standard_normal(out.shape, dtype=np.float32)
-    result = np.clip(out + 0.5, 0, 255).astype(np.uint8)
+    result: np.ndarray = np.clip(out + 0.5, 0, 255).astype(np.uint8)
     if app.jpeg_quality is not None:
         ok, buf = cv2.imencode(
             ".jpg",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from alembic import context
 from sqlalchemy import Connection, create_engine
+from sqlalchemy.exc import ArgumentError
 
 from hipcheck.history.db import Base
 
@@ -42,7 +43,10 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    engine = create_engine(config.get_main_option("sqlalchemy.url"))
+    url = config.get_main_option("sqlalchemy.url")
+    if url is None:  # what create_engine(None) raises, with the reason
+        raise ArgumentError("no connection given and no sqlalchemy.url configured")
+    engine = create_engine(url)
     try:
         with engine.begin() as conn:
             _run(conn)
