@@ -155,3 +155,20 @@ def test_bases_read_as_labelled(clips):
     for rep in double.reps:
         for m in rep.metrics["knee_valgus_deg"].values():
             assert m.status == "not_measurable" and "knee bends further" in m.reason
+
+
+@pytest.mark.slow
+def test_one_squat_from_mid_descent_to_one_leg_standing(shared_dir, tmp_path):
+    """hyva7 cut to 16.9-21.5 s: its third rep (left stance, bottom 17.8 s, labelled)
+    from mid-descent, then standing. The clip's last frames read a hair above standing
+    (filter edge ripple); that must not make the rep look cut at both ends and vanish."""
+    t, images = _frames(shared_dir / "data" / "videos" / "real" / "tuxotiikeri_hyva7.mp4")
+    keep = (t - t[0] >= 16.9) & (t - t[0] <= 21.5)
+    fps = 1.0 / float(np.median(np.diff(t)))
+    path = _write(
+        tmp_path / "mid-descent.mp4", [im for im, k in zip(images, keep, strict=True) if k], fps
+    )
+    a = _analyse(path)
+    assert [(r.task, r.side, r.partial) for r in a.reps] == [("single_leg_squat", "left", "start")]
+    # the labelled bottom, within the rep's flat bottom (depth within 0.01 for 0.4 s)
+    assert a.reps[0].bottom_s == pytest.approx(17.8 - 16.9, abs=0.2)

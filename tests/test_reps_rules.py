@@ -220,6 +220,16 @@ def test_edge_prominence_measures_a_cut_side_against_the_other():
     assert edge_prominence(d, p) == pytest.approx(0.3, abs=1e-6)
 
 
+def test_a_standing_edge_with_filter_ripple_is_not_cut():
+    """Clip starts 0.26 down (cut), ends standing with its last frame 0.011 'above'."""
+    ripple = np.r_[np.zeros(30), -0.004, -0.011]
+    d = _trace(0.26 + 0.09 * HALF, 0.35 * HALF[::-1], ripple)
+    p = int(np.argmax(d))
+    assert edge_prominence(d, p) == pytest.approx(0.35 + 0.011, abs=1e-6)
+    windows = segment_reps(d, 30.0)
+    assert len(windows) == 1 and windows[0].partial == "start"
+
+
 # --- feet ----------------------------------------------------------------------------
 
 

@@ -92,7 +92,7 @@ def print_assessment(assessment: Assessment, console: Console) -> None:
     v = a.video
     console.print(
         f"[bold]{escape(v.path or '')}[/]  {v.width}x{v.height}, {(v.fps or 0):.1f} fps, "
-        f"{(v.duration_s or 0):.1f} s  task: [bold]{a.task.replace('_', ' ')}[/]",
+        f"{(v.duration_s or 0):.1f} s\nTask: [bold]{a.task.replace('_', ' ')}[/]",
         highlight=False,
     )
     if a.reps:

@@ -104,6 +104,9 @@ MIN_RELATIVE_PROMINENCE = 0.25
 #: puts a peak 0.04 s in on a downscaled copy); its last, labelled rep bottoms out
 #: 0.16-0.24 s before the end (depending on the resolution).
 EDGE_BOTTOM_S = 0.1
+#: Depth ripple (leg lengths) of the zero-lag filter at a clip edge: a clip cut
+#: mid-descent can read its first frame a few thousandths deeper than its second.
+EDGE_RIPPLE = 0.01
 #: Nor is a bottom within this (s) of frames without a person: the tracker is locking on
 #: (the walker entering the Sports2D clip reads a 0.23 "dip" in her first 0.1 s).
 GAP_EDGE_S = 0.3
@@ -512,10 +515,18 @@ def edge_prominence(d: np.ndarray, p: int) -> float:
 def _cut(side: np.ndarray) -> bool:
     """Return True when a side of a peak (first element at the clip edge) was cut.
 
-    Cut: the clip's edge frame is the side's strict lowest point, so the person was
-    still going down (or already coming up) there; a flat standing edge is not cut.
+    Cut: the person is still down at the clip's edge frame, by more than
+    ``REP_EDGE_FRACTION`` of the peak's depth (where a rep starts and ends), and that
+    frame is the side's lowest point (within ``EDGE_RIPPLE``, the zero-lag filter's
+    ripple at a clip edge), so they were still going down (or already coming up). A
+    standing edge is not cut, even when the ripple makes its last frame the lowest: a
+    clip of hyva7 trimmed to start mid-descent (0.26 down) ends standing with a last
+    frame 0.011 "above" standing, which made both sides look cut and hid the rep.
     """
-    return side.size > 1 and float(side[0]) < float(np.min(side[1:])) - 1e-9
+    if side.size < 2:
+        return False
+    edge, peak = float(side[0]), float(side[-1])
+    return edge > REP_EDGE_FRACTION * peak and edge <= float(np.min(side[1:])) + EDGE_RIPPLE
 
 
 def _edge(d: np.ndarray, peak: int, limit: int, step: int) -> int:

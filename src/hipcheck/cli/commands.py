@@ -236,7 +236,8 @@ def analyze(
     program = data.assessment.program
     if program is not None:
         out.print(
-            f"[bold]Exercise program:[/] {program.kind}, {len(program.phases)} phase(s). "
+            f"[bold]Exercise program:[/] {program.kind}, {len(program.phases)} "
+            f"phase{'s' if len(program.phases) != 1 else ''}. "
             f"Read it with: hipcheck program --from {out_dir / 'assessment.json'}",
             highlight=False,
             markup=True,
