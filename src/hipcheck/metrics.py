@@ -107,6 +107,8 @@ class MetricSpec:
     rated_sources
         Sources whose values are validated and therefore rated; values from other sources
         are shown as indicative with ``unrated_reason``.
+    sign_short
+        The sign convention in a few words, for plot titles (empty: none to state).
     unrated_reason
         Why values from a source outside ``rated_sources`` are indicative only.
     landmark_caveat
@@ -133,6 +135,13 @@ class MetricSpec:
     rated_sources: frozenset[str] = frozenset({"landmarks", "markers"})
     unrated_reason: str = ""
     landmark_caveat: str = ""
+    sign_short: str = ""
+
+    @property
+    def axis_title(self) -> str:
+        """Label, unit and short sign convention, e.g. ``Trunk lean (deg, + = toward ...)``."""
+        parts = [p for p in ("deg" if self.unit == "°" else "", self.sign_short) if p]
+        return f"{self.label} ({', '.join(parts)})" if parts else self.label
 
     def column_for(self, side: str) -> str:
         """Kinematics column of this metric for stance ``side`` (``left``/``right``)."""
@@ -210,6 +219,7 @@ PELVIC_DROP = MetricSpec(
     mdc_key="pelvic_drop",
     finding_id="pelvic_drop",
     sign="+ = the side of the lifted leg is lower (contralateral drop), - = it is higher",
+    sign_short="+ = non-stance side lower",
     domain=Domain(
         -20.0,
         20.0,
@@ -244,6 +254,7 @@ KNEE_VALGUS = MetricSpec(
     mdc_key="fppa",
     finding_id="knee_valgus",
     sign="+ = knee inward of the hip-ankle line (valgus), - = outward (varus)",
+    sign_short="+ = valgus",
     domain=Domain(-35.0, 35.0, f"a knee angle like this is {_LIT_SLS}"),
     landmark_caveat=(
         "Knee valgus measured from the pose model tends to read low (in our tests about "
@@ -273,6 +284,7 @@ TRUNK_LEAN = MetricSpec(
     mdc_key="trunk_lean",
     finding_id="trunk_lean",
     sign="+ = toward the standing leg (ipsilateral), - = away from it",
+    sign_short="+ = toward stance side",
     domain=Domain(
         -25.0,
         25.0,

@@ -14,6 +14,7 @@ from rich.table import Table
 
 from hipcheck.cli.present import err, out, present_errors
 from hipcheck.errors import HipcheckError, OutputError, UsageError
+from hipcheck.metrics import spec
 from hipcheck.model import Assessment
 from hipcheck.sanitize import clean_id
 
@@ -23,12 +24,6 @@ if TYPE_CHECKING:
     from hipcheck.history.compare import Comparison
     from hipcheck.history.db import HistoryStore
 
-METRIC_NAMES = {
-    "pelvic_drop_deg": "Pelvic drop",
-    "knee_valgus_deg": "Knee valgus (FPPA)",
-    "trunk_lean_deg": "Trunk lean",
-    "kasr": "KASR",
-}
 VERDICT_STYLE = {"improved": "bold green", "worsened": "bold red"}
 
 DbOption = Annotated[
@@ -177,7 +172,7 @@ def print_comparison(cmp: Comparison, label_a: str, label_b: str) -> None:
         style = VERDICT_STYLE.get(c.verdict, "")
         verdict = f"[{style}]{mark}{c.verdict}[/]" if style else c.verdict
         table.add_row(
-            METRIC_NAMES.get(c.metric, c.metric),
+            spec(c.metric).label,
             c.side,
             _fmt(c.value_a, c.n_a, c.status_a, c.metric),
             _fmt(c.value_b, c.n_b, c.status_b, c.metric),

@@ -9,13 +9,8 @@ from matplotlib.figure import Figure
 
 from hipcheck.history.compare import load_mdc
 from hipcheck.metrics import NAMES as METRICS
+from hipcheck.metrics import spec
 
-TITLES = {
-    "pelvic_drop_deg": "Pelvic drop (deg, + = non-stance side lower)",
-    "knee_valgus_deg": "Knee valgus FPPA (deg, + = valgus)",
-    "trunk_lean_deg": "Trunk lean (deg, + = toward stance side)",
-    "kasr": "Knee-to-ankle separation ratio",
-}
 COLORS = {"left": "#1f77b4", "right": "#d62728", "both": "#2ca02c"}
 
 
@@ -72,7 +67,7 @@ def plot_trend(df: pd.DataFrame, *, title: str | None = None) -> Figure:
                 ax.axhspan(y[0] - mdc[metric], y[0] + mdc[metric], color=color, alpha=0.08)
         if metric != "kasr":
             ax.axhline(0.0, color="0.6", lw=0.8)
-        ax.set_title(TITLES.get(metric, metric), fontsize=10, loc="left")
+        ax.set_title(spec(metric).axis_title, fontsize=10, loc="left")
         ax.legend(fontsize=8, loc="best")
         ax.grid(alpha=0.3)
     axes[-1].set_xticks(range(len(sessions)), list(sessions["label"]), rotation=20, ha="right")
