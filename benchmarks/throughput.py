@@ -169,7 +169,7 @@ def bench_clip(clip: Path, repeat: int, heavy: bool, workers_1: bool) -> dict[st
     """Alternate bare and hipcheck runs on one clip; return name -> [(wall, rss)]."""
     env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
     py = sys.executable
-    hipcheck = [py, "-m", "hipcheck.cli"]
+    hipcheck = [py, "-m", "hipcheck"]
     runs: dict[str, list] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for r in range(repeat):

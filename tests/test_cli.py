@@ -70,6 +70,17 @@ def test_user_errors_are_messages_not_tracebacks(tmp_path, args, code, message):
     assert not (tmp_path / "o").exists() and not (tmp_path / "l.parquet").exists()
 
 
+def test_python_dash_m_hipcheck_is_the_command():
+    import subprocess
+    import sys
+
+    run = subprocess.run(
+        [sys.executable, "-m", "hipcheck", "analyze", "--help"], capture_output=True, text=True
+    )
+    assert run.returncode == 0, run.stderr
+    assert "--model" in run.stdout and "--workers" in run.stdout
+
+
 def test_help_documents_the_exit_codes():
     result = runner.invoke(app, ["--help"], terminal_width=200)
     assert result.exit_code == 0
