@@ -36,7 +36,7 @@ if TYPE_CHECKING:  # pandas and the analysis modules load on first use (see anal
 #: background thread while the model runs, so the import costs no wall time.
 ANALYSIS_MODULES = (
     "pandas",
-    "hipcheck.markers",
+    "hipcheck.markers.run",
     "hipcheck.assessment",
     "hipcheck.filtering",
     "hipcheck.kinematics",

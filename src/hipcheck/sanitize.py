@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import math
 import re
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas loads only when a table is written (the CLI starts faster)
+    import pandas as pd
 
 #: C0 controls, DEL, C1 controls, and the Unicode bidirectional embedding/override/isolate
 #: characters (they make text display in another order than it is stored).
@@ -67,6 +69,8 @@ def csv_safe(value: object) -> object:
 
 def csv_safe_frame(df: pd.DataFrame) -> pd.DataFrame:
     """Return a copy of ``df`` with :func:`csv_safe` applied to its text columns and header."""
+    import pandas as pd
+
     out = df.copy()
     out.columns = [csv_safe(str(c)) for c in out.columns]
     for col in out.columns:

@@ -186,7 +186,6 @@ def analyze(
     run does not write again (an old report or annotated video) are removed, and
     assessment.json is written last (no assessment.json: the folder is incomplete).
     """
-    from hipcheck.console import print_assessment
     from hipcheck.outputs.folder import OutputFolder
     from hipcheck.outputs.writers import (
         OUTPUT_NAMES,
@@ -230,6 +229,8 @@ def analyze(
         with frame_progress("Annotating", progress and annotate) as update:
             write_outputs(folder, data, formats, OutputOptions(progress=update))
         paths = folder.commit()
+    # imported after the work: the analysis modules they need loaded during the pose pass
+    from hipcheck.console import print_assessment
     from hipcheck.reports import bounded
 
     print_assessment(bounded(data.assessment), out)  # no control characters reach the terminal
@@ -260,7 +261,6 @@ def _analysis(
     progress: bool,
 ) -> AnalysisData:
     """Run the analysis of a video (pose model) or of saved landmarks; return AnalysisData."""
-    from hipcheck.outputs.load import pick_video
     from hipcheck.outputs.writers import AnalysisData
     from hipcheck.pipeline import analyze_landmarks, analyze_video
 
@@ -271,6 +271,7 @@ def _analysis(
             )
         return AnalysisData.of(result, video)
     from hipcheck.io.landmarks import load_landmarks
+    from hipcheck.outputs.load import pick_video
 
     assert landmarks_file is not None
     series = load_landmarks(landmarks_file)

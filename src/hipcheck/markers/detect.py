@@ -104,6 +104,13 @@ def get_colour(name: str) -> MarkerColour:
     return PRESETS[key]
 
 
+def check_marker_option(option: str) -> None:
+    """Raise a user error unless ``option`` is ``auto``, ``off`` or a preset colour name."""
+    key = str(option).strip().lower()
+    if key not in ("auto", "off"):
+        get_colour(key)
+
+
 @dataclass(frozen=True)
 class Blobs:
     """Candidate marker blobs of one frame, with the shape and colour facts of each.
