@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from hipcheck.kinematics.frames import CORE_LANDMARKS
 from hipcheck.landmarks import LM, LandmarkSeries
 from hipcheck.markers.detect import DISC_DIAMETER_PER_LEG, to_hsv
 
@@ -43,17 +44,6 @@ STANDING_SPACING_S = 0.1
 PELVIS_HIGH_PER_LEG = 0.08
 #: A knee is extended when its 2D hip-knee-ankle angle is at least this (180 = straight).
 KNEE_EXTENDED_DEG = 160.0
-#: Landmarks a standing frame needs, visible at least ``MIN_VISIBILITY``.
-_STANDING_LANDMARKS = (
-    LM.LEFT_SHOULDER,
-    LM.RIGHT_SHOULDER,
-    LM.LEFT_HIP,
-    LM.RIGHT_HIP,
-    LM.LEFT_KNEE,
-    LM.RIGHT_KNEE,
-    LM.LEFT_ANKLE,
-    LM.RIGHT_ANKLE,
-)
 MIN_VISIBILITY = 0.5
 #: Smallest disc diameter the pass shrinks frames to by itself (pixels): enough for a
 #: centroid to a few tenths of a pixel and for the shape checks; 25 mm discs on a
@@ -111,7 +101,7 @@ def standing_frames(series: LandmarkSeries, n: int = STANDING_FRAMES) -> np.ndar
     leg = body_scale_px(series)
     if not np.isfinite(leg) or leg <= 0:
         return np.zeros(0, dtype=int)
-    core = list(_STANDING_LANDMARKS)
+    core = list(CORE_LANDMARKS)  # a standing frame needs them, visible >= MIN_VISIBILITY
     with np.errstate(invalid="ignore"):
         vis = np.nan_to_num(np.asarray(series.visibility, dtype=np.float64)[:, core], nan=0.0)
         ok = np.isfinite(xy[:, core]).all(axis=(1, 2)) & (vis >= MIN_VISIBILITY).all(axis=1)
