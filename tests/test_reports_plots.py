@@ -162,6 +162,22 @@ def test_asymmetry_plot_has_a_bar_per_side_and_metric(measured):
     assert len(bars) == 6
     left_pelvis = np.mean([row[4] for row in REP_TABLE if row[0] == "left"])
     assert bars[0].get_height() == pytest.approx(left_pelvis)
+    # the legend shows the side colours, not the grey of the (indicative) first bars
+    from matplotlib.colors import to_rgb
+
+    from hipcheck.reports.plots import SIDE_COLOURS
+
+    legend = ax.get_legend()
+    texts = [t.get_text() for t in legend.get_texts()]
+    assert texts[:2] == ["left", "right"]
+    handles = legend.legend_handles
+    for side, handle in zip(("left", "right"), handles, strict=False):
+        assert to_rgb(handle.get_facecolor()) == pytest.approx(to_rgb(SIDE_COLOURS[side]))
+    indicative = any(
+        (m := a.summary_for("pelvic_drop_deg", side)) is not None and m.status == "indicative"
+        for side in ("left", "right")
+    )
+    assert ("indicative" in texts) == indicative
 
 
 # ----------------------------------------------------------------------------- drawing

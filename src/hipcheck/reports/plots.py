@@ -300,6 +300,7 @@ def plot_asymmetry(
     fig = new_figure(width_in, 2.6)
     ax = fig.subplots()
     width = 0.38
+    hatched = False
     for j, side in enumerate(("left", "right")):
         for i, m in enumerate(metrics):
             s = assessment.summary_for(m.name, side)
@@ -309,7 +310,8 @@ def plot_asymmetry(
             x = i + (j - 0.5) * width
             colour = UNRATED_COLOUR if indicative else SIDE_COLOURS[side]
             ax.bar(x, s.mean, width * 0.95, color=colour, alpha=0.85,
-                   hatch="//" if indicative else None, label=side if i == 0 else None)  # fmt: skip
+                   hatch="//" if indicative else None)  # fmt: skip
+            hatched = hatched or indicative
             if s.sd is not None:
                 ax.errorbar(x, s.mean, yerr=s.sd, color="#212121", capsize=2, lw=0.8)
     for i, m in enumerate(metrics):
@@ -324,6 +326,12 @@ def plot_asymmetry(
     ax.set_xticks(range(len(metrics)), [m.label for m in metrics], fontsize=8)
     ax.set_ylabel("deg, mean over reps", fontsize=8)
     ax.axhline(0, color="#bdbdbd", lw=0.6)
-    ax.legend(fontsize=7, frameon=False, title="stance", title_fontsize=7)
+    # the legend names the side colours (a first bar may be an indicative, grey one)
+    from matplotlib.patches import Patch
+
+    handles = [Patch(color=SIDE_COLOURS[s], alpha=0.85, label=s) for s in ("left", "right")]
+    if hatched:
+        handles.append(Patch(facecolor=UNRATED_COLOUR, hatch="//", label="indicative"))
+    ax.legend(handles=handles, fontsize=7, frameon=False, title="stance", title_fontsize=7)
     ax.tick_params(labelsize=7)
     return fig
