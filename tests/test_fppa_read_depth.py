@@ -110,3 +110,23 @@ def test_shallow_reps_still_read_at_the_bottom():
         mv = rep.metric("knee_valgus_deg")
         assert mv.read_s is None and mv.value == pytest.approx(plan.fppa_deg, abs=1.0)
     assert not any("read on the way down" in q for q in a.quality)
+
+
+def test_outputs_say_the_value_was_read_on_the_way_down(deep):
+    from rich.console import Console
+
+    from hipcheck.console import print_assessment
+    from hipcheck.reports.tables import build_report
+
+    _, analysis = deep
+    console = Console(record=True, width=200, color_system=None)
+    print_assessment(analysis.assessment, console)
+    text = console.export_text()
+    assert "read on the way down" in text
+    assert sum(text.count(f"{r}*") for r in ("good", "fair", "poor")) == len(
+        analysis.assessment.reps
+    )
+    report = build_report(analysis.assessment)
+    rows = [row for row in report.rows if not row.is_mean]
+    subs = [c.sub for row in rows for c in row.cells if "on the way down" in c.sub]
+    assert len(subs) == len(analysis.assessment.reps)

@@ -38,7 +38,11 @@ def _used(a: Assessment) -> list[MetricSpec]:
 
 
 def _rep_table(a: Assessment) -> Table:
-    table = Table(title="Repetitions: values at the deepest point, relative to standing")
+    early = any(mv.read_s is not None and mv.shown for r in a.reps for _, _, mv in r.values())
+    title = "Repetitions: values at the deepest point, relative to standing"
+    if early:
+        title += " (* read on the way down: see the note)"
+    table = Table(title=title)
     metrics = _used(a)
     mixed = len({r.task for r in a.reps}) > 1
     any_flags = any(r.quality for r in a.reps)
@@ -54,7 +58,9 @@ def _rep_table(a: Assessment) -> Table:
             prefix = len(values) > 1
             row.append(
                 "\n".join(
-                    (f"{limb[0].upper()} " if prefix else "") + format_metric(m, mv)
+                    (f"{limb[0].upper()} " if prefix else "")
+                    + format_metric(m, mv)
+                    + ("*" if mv.read_s is not None and mv.shown else "")
                     for limb, mv in values.items()
                 )
                 or "-"

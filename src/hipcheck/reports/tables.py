@@ -154,6 +154,8 @@ def _cell(mv: MetricValue | None, m: MetricSpec) -> Cell:
         )
     main = m.format(mv.value)
     sub = f"({m.format(mv.bottom)})" if m.headline == "bottom_rel" else ""
+    if mv.read_s is not None:  # a deep rep's FPPA, read where the knee passed 45-60 deg
+        sub = f"({m.format(mv.bottom)} at {mv.read_s:.1f} s, on the way down)"
     if mv.status == "indicative":
         return Cell(f"~{main}", sub, None, "indicative", mv.reason or "")
     return Cell(main, sub, mv.rating, "measured")
