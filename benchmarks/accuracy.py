@@ -16,8 +16,8 @@ prints:
    the same landmarks): rep count and stance side accuracy, per-metric MAE and worst
    error of per-rep values against truth (absolute and baseline-relative).
 
-Landmarks are cached beside each clip (``<clip>.landmarks.parquet``), so a rerun on the
-same panel folder skips the pose model. Usage::
+Landmarks are cached beside each clip, per pose model (``<clip>.<model>.landmarks.parquet``),
+so a rerun on the same panel folder skips the pose model. Usage::
 
     PYTHONPATH=src python benchmarks/accuracy.py [--quick] [--out DIR] [--n 24] [--analysis]
         [--model full heavy]
@@ -216,12 +216,12 @@ def landmark_angles(truth: Truth, xy: np.ndarray, smooth: bool) -> dict[str, np.
     }
 
 
-def measure_clip(path: Path, truth: Truth, backend: object) -> dict:
-    """Run BlazePose on one clip and compare with the truth."""
+def measure_clip(path: Path, truth: Truth, backend: object, model: str = "full") -> dict:
+    """Run BlazePose on one clip and compare with the truth (landmarks cached per model)."""
     from hipcheck.io.landmarks import load_landmarks, save_landmarks
     from hipcheck.pose import extract_landmarks
 
-    cached = path.with_name(path.stem + ".landmarks.parquet")
+    cached = path.with_name(f"{path.stem}.{model}.landmarks.parquet")
     if cached.exists():
         series = load_landmarks(cached)
     else:
@@ -386,7 +386,7 @@ def report_model(clips: list, model: str, with_analysis: bool) -> dict[str, tupl
     for path, truth in clips:
         backend = make_backend(model)
         try:
-            r = measure_clip(path, truth, backend)
+            r = measure_clip(path, truth, backend, model)
         finally:
             backend.close()
         spec = truth.meta.get("spec", {})
