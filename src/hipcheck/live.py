@@ -544,12 +544,16 @@ class OnlineProcessor:
             )
         )
 
+    def _shortening(self, leg_px: np.ndarray, side: str) -> np.ndarray | None:
+        """Stance-leg shortening against the live baseline's leg length (None: no baseline)."""
+        base = self.baseline.levels.get(f"{side}_leg_length_px", float("nan"))
+        return 1.0 - leg_px / base if base > 0 else None
+
     def _fppa_read_row(self, kin: pd.DataFrame, window: RepWindow, side: str) -> int | None:
         """Row of a deep rep's FPPA, by the offline rule (:func:`fppa_read_frame`)."""
-        base = self.baseline.levels.get(f"{side}_leg_length_px", float("nan"))
-        if not base > 0:
+        shortening = self._shortening(kin[f"{side}_leg_length_px"].to_numpy(float), side)
+        if shortening is None:
             return None
-        shortening = 1.0 - kin[f"{side}_leg_length_px"].to_numpy(float) / base
         deep = replace(window, side=side, knee_flexion=float(shortening[window.bottom]))
         return fppa_read_frame(shortening, deep)
 
@@ -565,8 +569,8 @@ class OnlineProcessor:
         def fppa(limb: str) -> float | None:
             # As offline (hipcheck.plausibility): FPPA only within the knee-flexion range
             # the 2D angle is valid in, judged by the stance leg's shortening.
-            base = lv.get(f"{limb}_leg_length_px", float("nan"))
-            shortening = 1.0 - float(m[f"{limb}_leg_length_px"]) / base if base > 0 else 0.0
+            short = self._shortening(np.asarray(float(m[f"{limb}_leg_length_px"])), limb)
+            shortening = float(short) if short is not None else 0.0
             if np.isfinite(shortening) and shortening > FPPA_MAX_KNEE_FLEXION:
                 return None
             return rel(f"fppa_{limb}_deg")
