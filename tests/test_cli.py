@@ -172,3 +172,36 @@ def test_analyze_outputs_one_set_and_report_checks_the_clip(tmp_path):
                                 "--out", str(out)])  # fmt: skip
     assert again.exit_code == 0, again.output
     assert {p.name for p in out.iterdir()} == names - {"annotated.mp4", "report.pdf"}
+
+
+def test_the_command_ends_with_its_output_and_status_intact(tmp_path):
+    """``hipcheck`` skips module teardown at exit (hipcheck.cli.exit): nothing may be lost."""
+    import subprocess
+    import sys
+
+    from hipcheck.io.landmarks import save_landmarks
+    from skeleton import Plan, make_series
+
+    series, _ = make_series(Plan(side="left", reps=3, fppa_deg=14.0))
+    lm = save_landmarks(series, tmp_path / "lm.parquet")
+    cmd = [sys.executable, "-m", "hipcheck", "analyze", "--landmarks", str(lm), "--no-progress"]
+    done = subprocess.run([*cmd, "--out", str(tmp_path / "o")], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    # the last line is printed, the program pointer too, and every file is complete
+    assert "Wrote" in done.stdout
+    assert "assessment.json" in done.stdout[done.stdout.index("Wrote") :]
+    assessment = json.loads((tmp_path / "o" / "assessment.json").read_text())
+    assert len(assessment["reps"]) == 3
+    assert len(pd.read_csv(tmp_path / "o" / "reps.csv")) == 3
+    # a user error keeps its documented status and message
+    bad = subprocess.run([*cmd, "--out", str(tmp_path / "o2"), "--side", "up"],
+                         capture_output=True, text=True)  # fmt: skip
+    assert bad.returncode == 2, bad.stdout + bad.stderr
+    assert "side" in (bad.stdout + bad.stderr).lower() and "Traceback" not in bad.stderr
+
+
+def test_exit_status_follows_python():
+    from hipcheck.cli.exit import exit_status
+
+    assert exit_status(None) == 0 and exit_status(0) == 0 and exit_status(3) == 3
+    assert exit_status("stopped") == 1

@@ -362,6 +362,7 @@ def analyze_video(
     max_side: int | None = None,
     progress: Callable[[int, int | None], None] | None = None,
     workers: int | None = None,
+    prepare: Callable[[], object] | None = None,
     **options: object,
 ) -> Analysis:
     """Analyse a video end to end.
@@ -383,6 +384,10 @@ def analyze_video(
         ``progress(frames_done, frames_expected)`` callback.
     workers
         Processes for the pose model (see :func:`hipcheck.pose.extract_landmarks`).
+    prepare
+        The caller's own preparation of what follows the analysis (importing its output
+        modules, say), run in a background thread while the pose model runs, after the
+        analysis modules are imported.
     **options
         Field overrides for ``config`` (task, side, sex, ...).
 
@@ -398,12 +403,14 @@ def analyze_video(
     check_marker_option(config.markers)  # a bad colour name fails before the pose pass
     check_movie(path)
 
-    def prepare() -> None:
+    def side_work() -> None:
         # imported while the pose model runs, so they are ready with the landmarks
         import importlib
 
         for name in ANALYSIS_MODULES:
             importlib.import_module(name)
+        if prepare is not None:
+            prepare()
 
     series = extract_landmarks(
         path,
@@ -412,7 +419,7 @@ def analyze_video(
         max_side=max_side,
         progress=progress,
         workers=workers,
-        concurrently=prepare,
+        concurrently=side_work,
     )
     return analyze_with_video(series, path, config)
 

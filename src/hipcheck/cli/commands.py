@@ -251,6 +251,17 @@ def analyze(
     out.print(f"Wrote {names} to {out_dir}", highlight=False, markup=False)
 
 
+def _prepare_outputs() -> None:
+    """Load what printing the results needs (run in the background while the pose model runs)."""
+    import importlib
+
+    from hipcheck.model import Assessment, validator
+
+    for name in ("hipcheck.console", "hipcheck.reports"):
+        importlib.import_module(name)
+    validator(Assessment)  # built once (0.15 s); bounding the printed texts validates
+
+
 def _analysis(
     video: Path | None,
     landmarks_file: Path | None,
@@ -267,7 +278,13 @@ def _analysis(
     if video is not None:
         with frame_progress(f"Pose {video.name}", progress) as update:
             result = analyze_video(
-                video, config, model=model, max_side=max_side, progress=update, workers=workers
+                video,
+                config,
+                model=model,
+                max_side=max_side,
+                progress=update,
+                workers=workers,
+                prepare=_prepare_outputs,
             )
         return AnalysisData.of(result, video)
     from hipcheck.io.landmarks import load_landmarks
@@ -334,9 +351,19 @@ def _register_subcommands() -> None:
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point (``hipcheck`` and ``python -m hipcheck``).
+
+    The process ends through :func:`hipcheck.cli.exit.exit_process`, which skips the
+    interpreter's module teardown once the command is done.
+    """
+    from hipcheck.cli.exit import exit_process
+
     _register_subcommands()
-    app()
+    try:
+        app()
+    except SystemExit as done:  # typer ends every command this way
+        exit_process(done.code)
+    exit_process(0)
 
 
 if __name__ == "__main__":

@@ -46,20 +46,51 @@ def _near_mask(shape: tuple[int, ...], centres: np.ndarray, radii: np.ndarray) -
     return mask.astype(bool)
 
 
+#: OpenCV 8-bit hues are 0-179; saturations 0-255.
+N_HUES, N_SATS = 180, 256
+
+
+def hue_sat_counts(hsv: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Return the ``(180, 256)`` counts of (hue, saturation) over the pixels in ``mask``.
+
+    The candidate search works on these counts rather than on pixel lists: every
+    statistic it needs (hue peaks, median and spread of the disc hue, saturation
+    percentiles) is a weighted statistic of at most 180 x 256 values.
+    """
+    hue = hsv[..., 0][mask].astype(np.intp)
+    sat = hsv[..., 1][mask]
+    return np.bincount(hue * N_SATS + sat, minlength=N_HUES * N_SATS).reshape(N_HUES, N_SATS)
+
+
+def percentile_of_counts(counts: np.ndarray, q: float) -> float:
+    """Return ``np.percentile(values, q)`` of the integers ``0..len(counts)-1`` so counted.
+
+    The same linear interpolation between the two nearest ranks as numpy's default;
+    NaN when nothing is counted.
+    """
+    n = int(counts.sum())
+    if n == 0:
+        return float("nan")
+    rank = q / 100.0 * (n - 1)
+    lo = int(np.floor(rank))
+    cum = np.cumsum(counts)
+    v_lo = int(np.searchsorted(cum, lo, side="right"))
+    v_hi = int(np.searchsorted(cum, min(lo + 1, n - 1), side="right"))
+    return float(v_lo + (v_hi - v_lo) * (rank - lo))
+
+
 def _hue_peaks(near: np.ndarray, far: np.ndarray, far_scale: float) -> list[tuple[int, float]]:
     """Return up to ``MAX_CANDIDATES`` hue peaks (bin, count) of near-site excess.
 
-    The excess is the near-site hue histogram minus twice the background's rate,
-    smoothed circularly over +-2 hue units (discs are not one exact hue). Peaks are
-    taken greedily, each suppressing ``MAX_HUE_TOL`` around it.
+    ``near`` and ``far`` are per-hue pixel counts. The excess is the near-site hue
+    histogram minus twice the background's rate, smoothed circularly over +-2 hue
+    units (discs are not one exact hue). Peaks are taken greedily, each suppressing
+    ``MAX_HUE_TOL`` around it.
     """
-    bins = np.arange(181)
-    h_near = np.histogram(near, bins=bins)[0].astype(float)
-    h_far = np.histogram(far, bins=bins)[0].astype(float) * far_scale
-    excess = np.clip(h_near - 2.0 * h_far, 0, None)
+    excess = np.clip(near.astype(float) - 2.0 * far.astype(float) * far_scale, 0, None)
     smooth = np.asarray(sum(np.roll(excess, k) for k in range(-2, 3)))
     peaks = []
-    hues = np.arange(180)
+    hues = np.arange(N_HUES)
     for _ in range(MAX_CANDIDATES):
         peak = int(np.argmax(smooth))
         if smooth[peak] <= 0:
@@ -84,46 +115,50 @@ def hue_candidates(
         Name given to the colours.
     """
     radius = SEARCH_RADIUS_PER_LEG * leg_length_px
-    near_h, near_s, far_h, far_s = [], [], [], []
-    near_px = far_px = 0
+    near = np.zeros((N_HUES, N_SATS), dtype=np.int64)
+    far = np.zeros((N_HUES, N_SATS), dtype=np.int64)
+    used = near_px = far_px = 0
     for frame in frames:
         expected = expected_sites(frame.landmarks, leg_length_px)
         if not np.isfinite(expected[:2, 0]).all():
             continue
         hsv = frame.hsv
         local: np.ndarray = expected - np.asarray(frame.origin, dtype=np.float64)
-        near = _near_mask(hsv.shape[:2], local, radius)
+        is_near = _near_mask(hsv.shape[:2], local, radius)
         sat = (hsv[..., 1] >= CANDIDATE_SAT) & (hsv[..., 2] >= CANDIDATE_VAL)
-        near_h.append(hsv[..., 0][near & sat])
-        near_s.append(hsv[..., 1][near & sat])
-        far_h.append(hsv[..., 0][~near & sat])
-        far_s.append(hsv[..., 1][~near & sat])
-        near_px += int(near.sum())
-        far_px += int((~near).sum())
-    if not near_h or near_px == 0:
+        near += hue_sat_counts(hsv, is_near & sat)
+        far += hue_sat_counts(hsv, ~is_near & sat)
+        used += 1
+        near_px += int(is_near.sum())
+        far_px += is_near.size - int(is_near.sum())
+    if not used or near_px == 0:
         return []
-    nh, ns = np.concatenate(near_h), np.concatenate(near_s).astype(float)
-    fh, fs = np.concatenate(far_h), np.concatenate(far_s).astype(float)
     out = []
-    for peak, count in _hue_peaks(nh, fh, near_px / max(far_px, 1)):
-        if count < MIN_PEAK_PIXELS_PER_SITE * len(near_h) * len(radius):
+    for peak, count in _hue_peaks(near.sum(axis=1), far.sum(axis=1), near_px / max(far_px, 1)):
+        if count < MIN_PEAK_PIXELS_PER_SITE * used * len(radius):
             break
-        out.append(_colour_at(peak, nh, ns, fh, fs, name))
+        out.append(_colour_at(peak, near, far, name))
     return out
 
 
-def _colour_at(
-    peak: int, nh: np.ndarray, ns: np.ndarray, fh: np.ndarray, fs: np.ndarray, name: str
-) -> MarkerColour:
-    """HSV window around a hue peak: centre, spread, saturation floor over the background."""
-    on = hue_distance(nh, peak) <= MAX_HUE_TOL
-    offs = (nh[on].astype(float) - peak + 90) % 180 - 90  # circular offsets from the peak
-    centre = float((peak + np.median(offs)) % 180)
-    tol = float(np.clip(3.0 * np.std(offs), MIN_HUE_TOL, MAX_HUE_TOL))
-    marker_sat = ns[on]
-    back_sat = fs[hue_distance(fh, centre) <= tol]
-    floor = float(np.percentile(back_sat, 99.5)) + 10 if back_sat.size else CANDIDATE_SAT
-    median_sat = float(np.percentile(marker_sat, 50))
+def _colour_at(peak: int, near: np.ndarray, far: np.ndarray, name: str) -> MarkerColour:
+    """HSV window around a hue peak: centre, spread, saturation floor over the background.
+
+    ``near`` and ``far`` are the (hue, saturation) counts of the saturated pixels near
+    the marker sites and elsewhere on the body.
+    """
+    hues = np.arange(N_HUES)
+    on = hue_distance(hues, peak) <= MAX_HUE_TOL
+    offs = (hues - peak + 90) % N_HUES - 90  # circular offsets from the peak
+    weight = np.where(on, near.sum(axis=1), 0).astype(float)
+    offs_counts = np.bincount(offs + 90, weights=weight, minlength=N_HUES)
+    centre = float((peak + percentile_of_counts(offs_counts, 50) - 90) % N_HUES)
+    mean = float((weight * offs).sum() / weight.sum())
+    spread = float(np.sqrt((weight * (offs - mean) ** 2).sum() / weight.sum()))
+    tol = float(np.clip(3.0 * spread, MIN_HUE_TOL, MAX_HUE_TOL))
+    back_sat = far[hue_distance(hues, centre) <= tol].sum(axis=0)
+    floor = percentile_of_counts(back_sat, 99.5) + 10 if back_sat.any() else CANDIDATE_SAT
+    median_sat = percentile_of_counts(near[on].sum(axis=0), 50)
     # above the background at this hue, but keeping at least half of the disc pixels
     sat_min = min(max(floor, CANDIDATE_SAT, SAT_FRACTION * median_sat), median_sat)
     return MarkerColour(name, hue=centre, hue_tol=tol, sat_min=sat_min, val_min=CANDIDATE_VAL)
