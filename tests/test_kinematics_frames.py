@@ -22,7 +22,7 @@ EXPECTED_COLUMNS = [
     "right_ankle_x_px", "left_knee_x_px", "right_knee_x_px", "left_foot_x_px",
     "right_foot_x_px", "left_wrist_x_px", "right_wrist_x_px", "left_wrist_y_px",
     "right_wrist_y_px", "left_hip_x_px", "right_hip_x_px",
-    # for the standing reference, floor model, view and repetition checks (reps.py)
+    # for the standing reference, floor model, view and repetition checks (hipcheck.reps)
     "left_hip_y_px", "right_hip_y_px", "left_knee_y_px", "right_knee_y_px",
     "left_heel_x_px", "right_heel_x_px", "left_shoulder_x_px", "right_shoulder_x_px",
     "left_shoulder_y_px", "right_shoulder_y_px", "nose_x_px", "nose_y_px",
