@@ -113,6 +113,11 @@ class MetricSpec:
         Why values from a source outside ``rated_sources`` are indicative only.
     landmark_caveat
         A note added to every assessment that rates this metric from pose landmarks.
+    marker_measured
+        Skin markers measure it too: the marker pass writes its per-side ``column``, and
+        where a marker set was confirmed those values replace the landmarks'.
+    frame_label
+        Key of its per-frame angle label on the annotated video (empty: not drawn).
     """
 
     name: str
@@ -136,6 +141,8 @@ class MetricSpec:
     unrated_reason: str = ""
     landmark_caveat: str = ""
     sign_short: str = ""
+    marker_measured: bool = False
+    frame_label: str = ""
 
     @property
     def axis_title(self) -> str:
@@ -220,6 +227,8 @@ PELVIC_DROP = MetricSpec(
     finding_id="pelvic_drop",
     sign="+ = the side of the lifted leg is lower (contralateral drop), - = it is higher",
     sign_short="+ = non-stance side lower",
+    marker_measured=True,
+    frame_label="pelvic_drop",
     domain=Domain(
         -20.0,
         20.0,
@@ -255,6 +264,8 @@ KNEE_VALGUS = MetricSpec(
     finding_id="knee_valgus",
     sign="+ = knee inward of the hip-ankle line (valgus), - = outward (varus)",
     sign_short="+ = valgus",
+    marker_measured=True,
+    frame_label="fppa",
     domain=Domain(-35.0, 35.0, f"a knee angle like this is {_LIT_SLS}"),
     landmark_caveat=(
         "Knee valgus measured from the pose model tends to read low (in our tests about "
@@ -285,6 +296,8 @@ TRUNK_LEAN = MetricSpec(
     finding_id="trunk_lean",
     sign="+ = toward the standing leg (ipsilateral), - = away from it",
     sign_short="+ = toward stance side",
+    marker_measured=True,
+    frame_label="trunk_lean",
     domain=Domain(
         -25.0,
         25.0,

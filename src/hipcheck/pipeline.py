@@ -23,7 +23,7 @@ import numpy as np
 from hipcheck.config import AnalysisConfig
 from hipcheck.errors import NotMeasurableError
 from hipcheck.landmarks import LandmarkSeries
-from hipcheck.metrics import spec
+from hipcheck.metrics import METRICS, spec
 from hipcheck.model import Assessment, Detection, PersonChange, RejectedDip, Source
 from hipcheck.person import person_changes, person_notes, tracking_jumps
 
@@ -257,9 +257,6 @@ def _detection(kin: pd.DataFrame, detection: RepDetection, changes: Sequence[Any
     )
 
 
-_MARKER_METRICS = ("pelvic_drop_deg", "knee_valgus_deg", "trunk_lean_deg")
-
-
 def with_marker_angles(
     kin: pd.DataFrame, angles: pd.DataFrame | None
 ) -> tuple[pd.DataFrame, dict[str, Source]]:
@@ -269,11 +266,12 @@ def with_marker_angles(
     value), the landmark columns move to ``landmark_<column>`` and the marker values take
     their place; the source of that metric becomes ``markers``.
     """
-    sources: dict[str, Source] = dict.fromkeys(_MARKER_METRICS, "landmarks")
+    measured = [m.name for m in METRICS if m.marker_measured]
+    sources: dict[str, Source] = dict.fromkeys(measured, "landmarks")
     if angles is None:
         return kin, sources
     kin = kin.copy()
-    for name in _MARKER_METRICS:
+    for name in measured:
         cols = [spec(name).column_for(side) for side in ("left", "right")]
         if all(c in angles for c in cols) and np.isfinite(angles[cols].to_numpy()).any():
             for c in cols:

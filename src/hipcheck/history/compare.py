@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from hipcheck.history.summary import MetricSummary, summarize_assessment
+from hipcheck.history.summary import MetricRecord, summarize_assessment
 from hipcheck.metrics import METRICS, NAMES
 from hipcheck.model import Assessment
 from hipcheck.program.model import Program
@@ -142,7 +142,7 @@ def _verdict(metric: str, change: float, mdc: float | None) -> str:
 
 
 def _compare_one(
-    metric: str, side: str, a: MetricSummary | None, b: MetricSummary | None
+    metric: str, side: str, a: MetricRecord | None, b: MetricRecord | None
 ) -> MetricChange:
     mdc = load_mdc().get(metric)
     va = a.mean_value if a and _finite(a.mean_value) else None

@@ -16,8 +16,12 @@ from hipcheck.model import Assessment
 
 
 @dataclass(frozen=True)
-class MetricSummary:
-    """One metric of one side of a session.
+class MetricRecord:
+    """One metric of one side of a session, as history stores it (one ``metrics`` row).
+
+    A flat projection of one :class:`hipcheck.model.MetricSummary` (``side`` is its
+    ``limb``, ``mean_value`` its ``mean``, ``n_reps`` its ``n``), in the database's
+    column names; not a second summary: nothing is computed here.
 
     Attributes
     ----------
@@ -46,16 +50,16 @@ class MetricSummary:
     source: str
 
 
-def summarize_assessment(assessment: Assessment) -> list[MetricSummary]:
+def summarize_assessment(assessment: Assessment) -> list[MetricRecord]:
     """Return one record per metric and side, sorted by metric (registry order) then side.
 
     When two summaries share a metric and limb (a clip mixing single- and double-leg
     reps), the first in the assessment's order is kept.
     """
-    out: dict[tuple[str, str], MetricSummary] = {}
+    out: dict[tuple[str, str], MetricRecord] = {}
     for s in assessment.summary:
         key = (s.metric, s.limb)
         if key not in out:
-            out[key] = MetricSummary(s.metric, s.limb, s.mean, s.n, s.status, s.rating, s.source)
+            out[key] = MetricRecord(s.metric, s.limb, s.mean, s.n, s.status, s.rating, s.source)
     order = {m: i for i, m in enumerate(NAMES)}
     return sorted(out.values(), key=lambda s: (order.get(s.metric, len(order)), s.side))

@@ -40,6 +40,7 @@ import pandas as pd
 from hipcheck.filtering import DEFAULT_CUTOFF_HZ, DEFAULT_ORDER, butterworth_filter
 from hipcheck.kinematics import fppa_deg, pelvic_drop_deg, trunk_lean_deg
 from hipcheck.markers.identify import SITES
+from hipcheck.metrics import METRICS
 
 HipPoint = Literal["hjc", "asis"]
 
@@ -48,8 +49,9 @@ HipPoint = Literal["hjc", "asis"]
 HJC_MEDIAL_PER_PW = 0.14
 HJC_INFERIOR_PER_PW = 0.34
 
+#: The angle columns markers measure: those of the registry's marker-measured metrics.
 ANGLE_COLUMNS = tuple(
-    f"{m}_{s}_deg" for m in ("pelvic_drop", "fppa", "trunk_lean") for s in ("left", "right")
+    m.column_for(s) for m in METRICS if m.marker_measured for s in ("left", "right")
 )
 #: Per-frame marker validity columns: True where every marker the metric needs has a
 #: position (detected, or interpolated across a gap of at most ``max_gap_s``).

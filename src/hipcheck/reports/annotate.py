@@ -17,16 +17,12 @@ import pandas as pd
 
 from hipcheck.assessment.rules import judge
 from hipcheck.landmarks import LandmarkSeries
-from hipcheck.metrics import spec
+from hipcheck.metrics import METRICS, spec
 from hipcheck.model import Assessment, Rep
 from hipcheck.reports.draw import AngleLabel, caption_bar, draw_skeleton
 
-#: label key -> assessment metric
-_LIVE: dict[str, str] = {
-    "pelvic_drop": "pelvic_drop_deg",
-    "trunk_lean": "trunk_lean_deg",
-    "fppa": "knee_valgus_deg",
-}
+#: label key -> assessment metric (the registry's per-frame labels)
+_LIVE: dict[str, str] = {m.frame_label: m.name for m in METRICS if m.frame_label}
 
 
 class LiveAngles:
