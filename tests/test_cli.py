@@ -205,3 +205,18 @@ def test_exit_status_follows_python():
 
     assert exit_status(None) == 0 and exit_status(0) == 0 and exit_status(3) == 3
     assert exit_status("stopped") == 1
+
+
+def test_a_missing_clip_prints_its_error_without_a_progress_bar(tmp_path):
+    import subprocess
+    import sys
+
+    run = subprocess.run(
+        [sys.executable, "-m", "hipcheck", "analyze", str(tmp_path / "nope.mp4"), "--out",
+         str(tmp_path / "o")],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert run.returncode == 1
+    assert "File not found" in run.stderr
+    assert "frames" not in run.stderr  # the bar appears with the first frame only
+    assert not (tmp_path / "o").exists()

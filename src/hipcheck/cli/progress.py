@@ -24,8 +24,10 @@ def frame_progress(
 ) -> Iterator[Callable[[int, int | None], None]]:
     """Yield a ``progress(done, total)`` callback drawing a rich progress bar of frames.
 
-    The description is shown as plain text (a file name with ``[...]`` or control
-    characters is not interpreted).
+    The bar appears with the first update, so an input refused before any frame is
+    read (a missing file, a still image) prints only its error. The description is
+    shown as plain text (a file name with ``[...]`` or control characters is not
+    interpreted).
     """
     from hipcheck.sanitize import clean_id
 
@@ -37,10 +39,15 @@ def frame_progress(
         TimeElapsedColumn(),
         TimeRemainingColumn(),
     )
-    with Progress(*columns, console=err, disable=not enabled, transient=False) as bar:
-        task = bar.add_task(escape(clean_id(description)), total=None)
+    bar = Progress(*columns, console=err, disable=not enabled, transient=False)
+    task = bar.add_task(escape(clean_id(description)), total=None)
 
-        def update(done: int, total: int | None) -> None:
-            bar.update(task, completed=done, total=total if total and total >= done else None)
+    def update(done: int, total: int | None) -> None:
+        if not bar.live.is_started:
+            bar.start()
+        bar.update(task, completed=done, total=total if total and total >= done else None)
 
+    try:
         yield update
+    finally:
+        bar.stop()
