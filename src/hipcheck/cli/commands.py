@@ -72,9 +72,10 @@ def _root(
 ModelOption = Annotated[
     str | None,
     typer.Option(
-        help="Pose model: full (bundled), heavy (more accurate, slower; install it once with "
-        "'hipcheck models install heavy') or the path of a MediaPipe .task bundle. "
-        "Default: full."
+        help="Pose model: full (bundled), heavy (closer knee and trunk angles, about twice "
+        "as slow, places a lifted foot less well: give --side if the stance side is wrong; "
+        "install it once with 'hipcheck models install heavy') or the path of a MediaPipe "
+        ".task bundle. Default: full."
     ),
 ]
 WorkersOption = Annotated[
