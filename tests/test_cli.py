@@ -220,3 +220,32 @@ def test_a_missing_clip_prints_its_error_without_a_progress_bar(tmp_path):
     assert "File not found" in run.stderr
     assert "frames" not in run.stderr  # the bar appears with the first frame only
     assert not (tmp_path / "o").exists()
+
+
+def test_the_pose_libraries_start_up_chatter_stays_off_the_terminal(tmp_path):
+    """MediaPipe / TFLite print 'INFO: Created TensorFlow Lite XNNPACK delegate' and W0000
+    warnings from C++ on every start; the command filters exactly those (cli.native_log)."""
+    import os
+    import subprocess
+    import sys
+
+    from clips import make_clip
+    from hipcheck.cli.native_log import harmless
+
+    clip = make_clip(tmp_path / "nobody.mp4", n=20, size=(320, 240))
+    cmd = [sys.executable, "-m", "hipcheck", "analyze", str(clip), "--no-progress"]
+    env = {k: v for k, v in os.environ.items() if k != "HIPCHECK_NATIVE_LOGS"}
+    quiet = subprocess.run([*cmd, "--out", str(tmp_path / "a")], capture_output=True,
+                           text=True, env=env)  # fmt: skip
+    loud = subprocess.run([*cmd, "--out", str(tmp_path / "b")], capture_output=True,
+                          text=True, env={**env, "HIPCHECK_NATIVE_LOGS": "1"})  # fmt: skip
+    # the pose graph did start (the unfiltered run shows its chatter) ...
+    assert "XNNPACK" in loud.stderr
+    # ... and the filtered run shows the same error, without the chatter
+    assert quiet.returncode == loud.returncode != 0
+    assert "XNNPACK" not in quiet.stderr and "W0000" not in quiet.stderr
+    assert "Error" in quiet.stderr and "Traceback" not in quiet.stderr
+    # only the known lines are dropped
+    assert harmless(b"INFO: Created TensorFlow Lite XNNPACK delegate for CPU.")
+    assert not harmless(b"F0000 00:00:1.0 12 calculator_graph.cc:1] Check failed: graph")
+    assert not harmless(b"Segmentation fault")

@@ -354,11 +354,15 @@ def _register_subcommands() -> None:
 def main() -> None:
     """Console-script entry point (``hipcheck`` and ``python -m hipcheck``).
 
-    The process ends through :func:`hipcheck.cli.exit.exit_process`, which skips the
-    interpreter's module teardown once the command is done.
+    The pose libraries' start-up chatter is kept off the terminal
+    (:mod:`hipcheck.cli.native_log`), and the process ends through
+    :func:`hipcheck.cli.exit.exit_process`, which skips the interpreter's module teardown
+    once the command is done.
     """
     from hipcheck.cli.exit import exit_process
+    from hipcheck.cli.native_log import filter_native_stderr
 
+    filter_native_stderr()
     _register_subcommands()
     try:
         app()
