@@ -249,3 +249,33 @@ def test_the_pose_libraries_start_up_chatter_stays_off_the_terminal(tmp_path):
     assert harmless(b"INFO: Created TensorFlow Lite XNNPACK delegate for CPU.")
     assert not harmless(b"F0000 00:00:1.0 12 calculator_graph.cc:1] Check failed: graph")
     assert not harmless(b"Segmentation fault")
+
+
+def test_the_native_log_filter_passes_other_lines_and_never_blocks():
+    import os
+    import threading
+
+    from hipcheck.cli.native_log import pump
+
+    # filtering: known chatter dropped, anything else passed on, a last line without \n too
+    r, w = os.pipe()
+    tr, tw = os.pipe()
+    t = threading.Thread(target=pump, args=(r, tw))
+    t.start()
+    os.write(w, b"INFO: Created TensorFlow Lite XNNPACK delegate for CPU.\nreal problem\nlast")
+    os.close(w)
+    t.join(5)
+    os.close(tw)
+    with os.fdopen(tr, "rb") as shown:
+        assert shown.read() == b"real problem\nlast"
+    # a terminal nobody reads any more: the pipe is still drained (else writers block)
+    r, w = os.pipe()
+    tr, tw = os.pipe()
+    os.close(tr)
+    t = threading.Thread(target=pump, args=(r, tw))
+    t.start()
+    with os.fdopen(w, "wb") as writer:
+        writer.write(b"an error line\n" * 20000)  # 280 kB: more than a pipe holds
+    t.join(5)
+    os.close(tw)
+    assert not t.is_alive()

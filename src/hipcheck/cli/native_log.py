@@ -14,6 +14,7 @@ to see everything.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import io
 import os
 import re
@@ -41,8 +42,17 @@ def harmless(line: bytes) -> bool:
     return any(p.match(line) for p in HARMLESS)
 
 
-def _pump(read_fd: int, terminal_fd: int) -> None:
-    """Thread body: pass every line but the harmless ones from the pipe to the terminal."""
+def pump(read_fd: int, terminal_fd: int) -> None:
+    """Thread body: pass every line but the harmless ones from the pipe to the terminal.
+
+    The pipe is read to its end whatever happens to the terminal (a reader that went
+    away): a full pipe would block every library writing to standard error.
+    """
+
+    def show(data: bytes) -> None:
+        with contextlib.suppress(OSError):  # nowhere to show it: keep draining the pipe
+            os.write(terminal_fd, data)
+
     with os.fdopen(read_fd, "rb", buffering=0) as pipe:
         pending = b""
         while chunk := pipe.read(65536):
@@ -50,9 +60,9 @@ def _pump(read_fd: int, terminal_fd: int) -> None:
             *lines, pending = pending.split(b"\n")
             for line in lines:
                 if not harmless(line):
-                    os.write(terminal_fd, line + b"\n")
+                    show(line + b"\n")
         if pending and not harmless(pending):
-            os.write(terminal_fd, pending)
+            show(pending)
 
 
 def filter_native_stderr() -> None:
@@ -80,15 +90,15 @@ def filter_native_stderr() -> None:
         errors="backslashreplace",
         line_buffering=True,
     )
-    pump = threading.Thread(target=_pump, args=(read_fd, terminal), daemon=True)
-    pump.start()
+    reader = threading.Thread(target=pump, args=(read_fd, terminal), daemon=True)
+    reader.start()
 
     def drain() -> None:
         # closing this process's write end lets the pump see the end of the pipe (child
         # processes that still hold it are gone by now, or the wait is short)
         sys.stderr.flush()
         os.dup2(terminal, 2)
-        pump.join(DRAIN_S)
+        reader.join(DRAIN_S)
 
     atexit.register(drain)
     _active.append(True)
