@@ -183,3 +183,28 @@ def test_knee_valgus_agrees_with_the_labelled_faults(results):
                     problems.append(f"{lab.file} rep {want.index}: no valgus, {mv.value:+.1f} poor")
     _fail(problems)
     assert marked >= 1 and clean >= 3 and early >= 3
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("offset", [0, 1])
+def test_half_the_frame_rate_never_adds_a_rep(shared_dir, bench, offset):
+    """Every other frame of each clip (12.5-30 fps, as a phone in low light films) may lose
+    a rep to a more cautious rule, but must not count one that was not filmed (the hop
+    test counted a hop before flights were judged by time, not by frame count)."""
+    from dataclasses import replace
+
+    from hipcheck.pipeline import analyze_landmarks
+
+    problems = []
+    for label in bench.load_labels(shared_dir):
+        s = bench.cached_landmarks(shared_dir / "data" / "videos" / label.file, MAX_SIDE)
+        cut = slice(offset, None, 2)
+        half = replace(s, t_s=s.t_s[cut], xy=s.xy[cut], z=s.z[cut],
+                       visibility=s.visibility[cut], presence=s.presence[cut])  # fmt: skip
+        res = bench.evaluate(label, analyze_landmarks(half, markers="off"))
+        if res.spurious or res.implausible:
+            problems.append(f"{label.file}: {res.spurious} spurious, {res.implausible}")
+        if res.side_ok != res.side_scored or res.task_ok != res.task_scored:
+            problems.append(f"{label.file}: side {res.side_ok}/{res.side_scored}, "
+                            f"task {res.task_ok}/{res.task_scored}")  # fmt: skip
+    _fail(problems)

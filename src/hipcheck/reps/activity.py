@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
@@ -10,6 +12,7 @@ from hipcheck.kinematics.upright import Upright
 from hipcheck.reps.common import bridge, median, pelvis_along, runs, stance_legs
 from hipcheck.reps.model import Baseline, RepWindow
 from hipcheck.reps.thresholds import (
+    FLIGHT_MIN_S,
     FLIGHT_RISE_SHARE,
     FLIGHT_WINDOW_S,
     JUMP_DIPS_MIN,
@@ -152,11 +155,16 @@ def flight_frames(kin: pd.DataFrame, up: Upright, fps: float) -> np.ndarray:
         return up.airborne & (rise >= JUMP_RISE_MIN) & (rise >= FLIGHT_RISE_SHARE * lift)
 
 
+def flight_min_frames(fps: float) -> int:
+    """Return the fewest consecutive frames in the air that make a flight (``FLIGHT_MIN_S``)."""
+    return max(1, math.ceil(FLIGHT_MIN_S * fps - 1e-6))
+
+
 def _airborne_near(flight: np.ndarray, rep: RepWindow, fps: float) -> bool:
     """Return True when the person leaves the floor within or right around the rep."""
     pad = int(round(0.3 * fps))
     lo, hi = max(0, rep.start - pad), min(flight.size, rep.end + pad + 1)
-    return bool(any(b - a >= 2 for a, b in runs(flight[lo:hi])))
+    return bool(any(b - a >= flight_min_frames(fps) for a, b in runs(flight[lo:hi])))
 
 
 def rep_flags(
@@ -267,7 +275,8 @@ def clip_activity(
         along = along[np.isfinite(along)]
         if along.size and np.percentile(along, 95) - np.percentile(along, 5) >= WALK_TRAVEL_MIN:
             return "walking"
-    if sum(1 for a, b in runs(flight_frames(kin, up, fps)) if b - a >= 2) >= JUMPS_MIN:
+    flights = runs(flight_frames(kin, up, fps))
+    if sum(1 for a, b in flights if b - a >= flight_min_frames(fps)) >= JUMPS_MIN:
         return "jumping"
     if any("shallow" in r.flags for r in rejected) and np.nanmax(depth) >= 0.1:
         return "shallow"

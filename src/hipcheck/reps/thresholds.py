@@ -100,6 +100,10 @@ STEP_CONTEXT_S = 1.5
 JUMP_RISE_MIN = 0.05
 #: Window (s) of the running median of the pelvis height for flights.
 FLIGHT_WINDOW_S = 2.0
+#: A flight lasts at least this long (s): two frames at 25-30 fps, one at 12-15 fps (a
+#: clip filmed at half the frame rate still shows the hop test's flights, 0.2-0.4 s, as
+#: one to several frames), four at 60 fps (a 2-3 frame blip of the tracker is no flight).
+FLIGHT_MIN_S = 1 / 15
 #: A clip without reps shows jumping or hopping with at least this many flights (the
 #: hop test has 14, the jumper on the roof 6; a tracker locking on at the clip's start
 #: can fake one or two).
