@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -63,6 +65,42 @@ def _nearest_run(
     return np.arange(*cands[0]) if cands else None
 
 
+@dataclass(frozen=True)
+class Spans:
+    """The standing-reference durations in frames, at one frame rate.
+
+    Attributes
+    ----------
+    gap
+        ``REFERENCE_MAX_GAP_S``: farthest a reference may be from its rep.
+    keep
+        ``BASELINE_MAX_S`` (at least 2): most frames next to the rep that are used.
+    min_len
+        ``REFERENCE_MIN_S`` (at least 2): a run this long is preferred over a shorter one.
+    bridge
+        ``REFERENCE_BRIDGE_S``: longest gap bridged within a run of upright frames.
+    """
+
+    gap: int
+    keep: int
+    min_len: int
+    bridge: int
+
+    @classmethod
+    def at(cls, fps: float) -> Spans:
+        """Return the spans at ``fps`` frames per second."""
+        return cls(
+            gap=int(round(REFERENCE_MAX_GAP_S * fps)),
+            keep=max(2, int(round(BASELINE_MAX_S * fps))),
+            min_len=max(2, int(round(REFERENCE_MIN_S * fps))),
+            bridge=int(round(REFERENCE_BRIDGE_S * fps)),
+        )
+
+    def next_to_rep(self, frames: np.ndarray, before: bool) -> np.ndarray:
+        """Return the at most ``keep`` frames of a run that lie next to the rep."""
+        return frames[-self.keep :] if before else frames[: self.keep]
+
+
 def rep_reference(
     kin: pd.DataFrame,
     rep: RepWindow,
@@ -82,21 +120,18 @@ def rep_reference(
     ``REFERENCE_MIN_S`` are preferred over shorter ones; at most ``BASELINE_MAX_S`` of
     frames next to the rep are used, at most ``REFERENCE_MAX_GAP_S`` away.
     """
-    gap = int(round(REFERENCE_MAX_GAP_S * fps))
-    keep = max(2, int(round(BASELINE_MAX_S * fps)))
-    min_len = max(2, int(round(REFERENCE_MIN_S * fps)))
-    bridge_n = int(round(REFERENCE_BRIDGE_S * fps))
+    spans = Spans.at(fps)
     quiet = quiet_frames(kin, fps, up.standing_leg_px)
-    bil = bridge(up.bilateral, bridge_n) & up.upright
-    one = bridge(up.upright, bridge_n) & up.upright
+    bil = bridge(up.bilateral, spans.bridge) & up.upright
+    one = bridge(up.upright, spans.bridge) & up.upright
     masks = ((bil & quiet, True), (bil, True), (one & quiet, False), (one, False))
-    for need in (min_len, 1):
+    for need in (spans.min_len, 1):
         for mask, bilateral in masks:
             for before in (True, False):
-                frames = _nearest_run(mask, rep.start, rep.end, gap, before, need, bilateral)
+                frames = _nearest_run(mask, rep.start, rep.end, spans.gap, before, need, bilateral)
                 if frames is None:
                     continue
-                frames = frames[-keep:] if before else frames[:keep]
+                frames = spans.next_to_rep(frames, before)
                 frames = frames[mask[frames]]
                 note = (
                     None
@@ -143,16 +178,14 @@ def rep_floor(
     cancels); in single-leg stance (frontal view) both feet are judged against the
     stance foot's level.
     """
-    gap = int(round(REFERENCE_MAX_GAP_S * fps))
-    keep = max(2, int(round(BASELINE_MAX_S * fps)))
-    min_len = max(2, int(round(REFERENCE_MIN_S * fps)))
-    mask = bridge(up.upright, int(round(REFERENCE_BRIDGE_S * fps))) & up.upright
-    for need in (min_len, 1):
+    spans = Spans.at(fps)
+    mask = bridge(up.upright, spans.bridge) & up.upright
+    for need in (spans.min_len, 1):
         found = []
         for before in (True, False):
-            frames = _nearest_run(mask, rep.start, rep.end, gap, before, need)
+            frames = _nearest_run(mask, rep.start, rep.end, spans.gap, before, need)
             if frames is not None:
-                frames = frames[-keep:] if before else frames[:keep]
+                frames = spans.next_to_rep(frames, before)
                 distance = rep.start - frames[-1] if before else frames[0] - rep.end
                 found.append((distance, frames[mask[frames]]))
         if found:
@@ -171,16 +204,15 @@ def clip_baseline(kin: pd.DataFrame, up: Upright, floor: Floor, fps: float) -> B
     Its first bilateral upright run (up to ``BASELINE_MAX_S``), else its first upright
     run.
     """
-    keep = max(2, int(round(BASELINE_MAX_S * fps)))
+    spans = Spans.at(fps)
     quiet = quiet_frames(kin, fps, up.standing_leg_px)
-    min_len = max(2, int(round(REFERENCE_MIN_S * fps)))
     masks = (
         (up.bilateral & quiet, True),
         (up.bilateral, True),
         (up.upright & quiet, False),
         (up.upright, False),
     )
-    for need in (min_len, 1):
+    for need in (spans.min_len, 1):
         for mask, bilateral in masks:
             rs = [(a, b) for a, b in runs(mask) if b - a >= need]
             if not rs:
@@ -192,7 +224,7 @@ def clip_baseline(kin: pd.DataFrame, up: Upright, floor: Floor, fps: float) -> B
                 else "The person was not seen standing on both feet; values are relative "
                 "to standing on the stance leg."
             )
-            frames = np.arange(a, min(b, a + keep))
+            frames = np.arange(a, min(b, a + spans.keep))
             return make_baseline(kin, frames, bilateral=bilateral, note=note, floor=floor)
     return fallback_baseline(kin)
 
