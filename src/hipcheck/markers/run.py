@@ -254,8 +254,7 @@ def markers_for_video(
     """Run :func:`marker_pass` on the video at ``path``, streaming its frames.
 
     ``max_side`` defaults to the one the landmarks were extracted with (series log).
+    With markers ``off`` nothing is read (:func:`marker_pass`).
     """
-    if str(config.markers).strip().lower() == "off":
-        return MarkerResult(None, summary={"mode": "off", "used": False, "frames_read": 0})
     side = max_side if max_side is not None else logged_max_side(series)
     return marker_pass(lambda ms: video_frames(path, ms), series, config, max_side=side)
