@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -16,6 +18,12 @@ SAMPLE = REPO / "sample_videos" / "sls_left_valgus_drop.mp4"
 
 runner = CliRunner()
 _register_subcommands()
+
+
+def _command(*args: object, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """Run ``python -m hipcheck ARGS`` as its own process, as a user does."""
+    cmd = [sys.executable, "-m", "hipcheck", *map(str, args)]
+    return subprocess.run(cmd, capture_output=True, text=True, env=env)
 
 
 def test_help_lists_every_command():
@@ -71,12 +79,7 @@ def test_user_errors_are_messages_not_tracebacks(tmp_path, args, code, message):
 
 
 def test_python_dash_m_hipcheck_is_the_command():
-    import subprocess
-    import sys
-
-    run = subprocess.run(
-        [sys.executable, "-m", "hipcheck", "analyze", "--help"], capture_output=True, text=True
-    )
+    run = _command("analyze", "--help")
     assert run.returncode == 0, run.stderr
     assert "--model" in run.stdout and "--workers" in run.stdout
 
@@ -176,16 +179,13 @@ def test_analyze_outputs_one_set_and_report_checks_the_clip(tmp_path):
 
 def test_the_command_ends_with_its_output_and_status_intact(tmp_path):
     """``hipcheck`` skips module teardown at exit (hipcheck.cli.exit): nothing may be lost."""
-    import subprocess
-    import sys
-
     from hipcheck.io.landmarks import save_landmarks
     from skeleton import Plan, make_series
 
     series, _ = make_series(Plan(side="left", reps=3, fppa_deg=14.0))
     lm = save_landmarks(series, tmp_path / "lm.parquet")
-    cmd = [sys.executable, "-m", "hipcheck", "analyze", "--landmarks", str(lm), "--no-progress"]
-    done = subprocess.run([*cmd, "--out", str(tmp_path / "o")], capture_output=True, text=True)
+    cmd = ["analyze", "--landmarks", lm, "--no-progress"]
+    done = _command(*cmd, "--out", tmp_path / "o")
     assert done.returncode == 0, done.stderr
     # the last line is printed, the program pointer too, and every file is complete
     assert "Wrote" in done.stdout
@@ -194,8 +194,7 @@ def test_the_command_ends_with_its_output_and_status_intact(tmp_path):
     assert len(assessment["reps"]) == 3
     assert len(pd.read_csv(tmp_path / "o" / "reps.csv")) == 3
     # a user error keeps its documented status and message
-    bad = subprocess.run([*cmd, "--out", str(tmp_path / "o2"), "--side", "up"],
-                         capture_output=True, text=True)  # fmt: skip
+    bad = _command(*cmd, "--out", tmp_path / "o2", "--side", "up")
     assert bad.returncode == 2, bad.stdout + bad.stderr
     assert "side" in (bad.stdout + bad.stderr).lower() and "Traceback" not in bad.stderr
 
@@ -208,14 +207,7 @@ def test_exit_status_follows_python():
 
 
 def test_a_missing_clip_prints_its_error_without_a_progress_bar(tmp_path):
-    import subprocess
-    import sys
-
-    run = subprocess.run(
-        [sys.executable, "-m", "hipcheck", "analyze", str(tmp_path / "nope.mp4"), "--out",
-         str(tmp_path / "o")],
-        capture_output=True, text=True,
-    )  # fmt: skip
+    run = _command("analyze", tmp_path / "nope.mp4", "--out", tmp_path / "o")
     assert run.returncode == 1
     assert "File not found" in run.stderr
     assert "frames" not in run.stderr  # the bar appears with the first frame only
@@ -226,19 +218,15 @@ def test_the_pose_libraries_start_up_chatter_stays_off_the_terminal(tmp_path):
     """MediaPipe / TFLite print 'INFO: Created TensorFlow Lite XNNPACK delegate' and W0000
     warnings from C++ on every start; the command filters exactly those (cli.native_log)."""
     import os
-    import subprocess
-    import sys
 
     from clips import make_clip
     from hipcheck.cli.native_log import harmless
 
     clip = make_clip(tmp_path / "nobody.mp4", n=20, size=(320, 240))
-    cmd = [sys.executable, "-m", "hipcheck", "analyze", str(clip), "--no-progress"]
+    cmd = ["analyze", clip, "--no-progress"]
     env = {k: v for k, v in os.environ.items() if k != "HIPCHECK_NATIVE_LOGS"}
-    quiet = subprocess.run([*cmd, "--out", str(tmp_path / "a")], capture_output=True,
-                           text=True, env=env)  # fmt: skip
-    loud = subprocess.run([*cmd, "--out", str(tmp_path / "b")], capture_output=True,
-                          text=True, env={**env, "HIPCHECK_NATIVE_LOGS": "1"})  # fmt: skip
+    quiet = _command(*cmd, "--out", tmp_path / "a", env=env)
+    loud = _command(*cmd, "--out", tmp_path / "b", env={**env, "HIPCHECK_NATIVE_LOGS": "1"})
     # the pose graph did start (the unfiltered run shows its chatter) ...
     assert "XNNPACK" in loud.stderr
     # ... and the filtered run shows the same error, without the chatter
