@@ -23,7 +23,7 @@ import numpy as np
 from hipcheck.config import AnalysisConfig
 from hipcheck.errors import NotMeasurableError
 from hipcheck.landmarks import LandmarkSeries
-from hipcheck.metrics import METRICS, spec
+from hipcheck.metrics import METRICS
 from hipcheck.model import Assessment, Detection, PersonChange, RejectedDip, Source
 from hipcheck.person import person_changes, person_notes, tracking_jumps
 
@@ -266,18 +266,18 @@ def with_marker_angles(
     value), the landmark columns move to ``landmark_<column>`` and the marker values take
     their place; the source of that metric becomes ``markers``.
     """
-    measured = [m.name for m in METRICS if m.marker_measured]
-    sources: dict[str, Source] = dict.fromkeys(measured, "landmarks")
+    measured = [m for m in METRICS if m.marker_measured]
+    sources: dict[str, Source] = {m.name: "landmarks" for m in measured}
     if angles is None:
         return kin, sources
     kin = kin.copy()
-    for name in measured:
-        cols = [spec(name).column_for(side) for side in ("left", "right")]
+    for m in measured:
+        cols = [m.column_for(side) for side in ("left", "right")]
         if all(c in angles for c in cols) and np.isfinite(angles[cols].to_numpy()).any():
             for c in cols:
                 kin[f"landmark_{c}"] = kin[c]
                 kin[c] = angles[c].to_numpy(float)
-            sources[name] = "markers"
+            sources[m.name] = "markers"
     # per-frame marker validity (markers_ok_*) and marker pelvis width, for the rep rules
     for col in angles.columns:
         if str(col).startswith("markers_"):
